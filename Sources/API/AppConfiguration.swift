@@ -1,0 +1,66 @@
+import EventStore
+import Foundation
+
+/// Everything `tideline serve` can be told. Each field is filled from a command-line option or
+/// its environment variable by the `tideline` executable (contract section 8).
+public struct AppConfiguration: Sendable {
+    /// `--host` / `TIDELINE_HOST`, default 127.0.0.1.
+    public var host: String = "127.0.0.1"
+    /// `--port` / `TIDELINE_PORT`, default 8080.
+    public var port: Int = 8080
+    /// `--database-url` / `DATABASE_URL`.
+    public var database: DatabaseURL
+    /// `--jwt-secret` / `TIDELINE_JWT_SECRET`: at least 32 bytes (jwt-kit asserts on shorter HMAC keys).
+    public var jwtSecret: String
+    /// `--dev` / `TIDELINE_DEV=1`: enables `POST /v1/auth/token`.
+    public var developmentMode: Bool = false
+    /// `--command-rate` / `TIDELINE_COMMAND_RATE`: sustained commands per second per user, default 20.
+    public var commandRate: Double = 20
+    /// `--command-burst` / `TIDELINE_COMMAND_BURST`: burst size per user, default 40.
+    public var commandBurst: Double = 40
+    /// Largest request body accepted, default 64 KiB.
+    public var maxBodySize: Int = 64 * 1024
+    /// `--migrations` / `TIDELINE_MIGRATIONS`: the folder holding `NNN_name.sql` files.
+    public var migrationsDirectory: URL
+    /// Connections in the pool (`TIDELINE_DB_POOL`), default 20.
+    public var databasePoolSize: Int = 20
+    /// How long `min_event_id` waits for the read model before answering 503, default 2 s.
+    public var readYourWritesTimeout: Duration = .seconds(2)
+    /// The fallback poll: readers look at the log at least this often even if no doorbell rings.
+    public var pollInterval: Duration = .seconds(1)
+    /// Lifetime of tokens minted by the development token route, default 1 h.
+    public var devTokenLifetime: Duration = .seconds(3600)
+
+    public init(database: DatabaseURL, jwtSecret: String, migrationsDirectory: URL) {
+        self.database = database
+        self.jwtSecret = jwtSecret
+        self.migrationsDirectory = migrationsDirectory
+    }
+
+    public struct InvalidConfiguration: Error, CustomStringConvertible {
+        public let description: String
+    }
+
+    /// Checks what would otherwise fail later and less clearly.
+    public func validate() throws(InvalidConfiguration) {
+        if jwtSecret.utf8.count < 32 {
+            throw InvalidConfiguration(description: "the JWT secret must be at least 32 bytes long (got \(jwtSecret.utf8.count)); set --jwt-secret or TIDELINE_JWT_SECRET")
+        }
+        if !(1...65535).contains(port) {
+            throw InvalidConfiguration(description: "port must be 1-65535, got \(port)")
+        }
+        if commandRate <= 0 || commandBurst < 1 {
+            throw InvalidConfiguration(description: "command rate must be > 0 and burst >= 1")
+        }
+    }
+
+    /// The folder of migrations when none is configured: `./migrations` if present (a checkout
+    /// or an image's working directory), else the one in the source tree this binary was built from.
+    public static func defaultMigrationsDirectory(fileManager: FileManager = .default) -> URL {
+        let local = URL(fileURLWithPath: fileManager.currentDirectoryPath).appendingPathComponent("migrations")
+        if fileManager.fileExists(atPath: local.path) { return local }
+        return URL(fileURLWithPath: #filePath)
+            .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("migrations")
+    }
+}

@@ -1,0 +1,93 @@
+import Commands
+import EventStore
+import Foundation
+import Hummingbird
+import Logging
+import PostgresNIO
+import Projections
+import Prometheus
+import ServiceLifecycle
+
+/// Builds the whole server: migrations applied, the pool, the doorbell, the projectors and the
+/// HTTP routes. The executable and the tests call the same function.
+/// - Parameter metrics: the registry `/metrics` shows (the executable bootstraps swift-metrics with it).
+public func buildApplication(
+    configuration: AppConfiguration,
+    logger: Logger,
+    metrics: PrometheusCollectorRegistry? = nil
+) async throws -> some ApplicationProtocol {
+    try configuration.validate()
+    // Tables first: the projectors start reading as soon as the services run.
+    try await migrate(database: configuration.database, directory: configuration.migrationsDirectory, logger: logger)
+
+    let client = PostgresClient(
+        configuration: configuration.database.clientConfiguration(maximumConnections: configuration.databasePoolSize),
+        backgroundLogger: logger
+    )
+    let doorbell = Doorbell()
+    let ringer = DoorbellRinger(client: client, doorbell: doorbell, logger: logger)
+    let listener = DoorbellListener(configuration: try configuration.database.connectionConfiguration(), doorbell: doorbell, logger: logger)
+    let progress = ProjectionProgress()
+    let tokens = await TokenService(secret: configuration.jwtSecret)
+
+    let routes = RouteContext(
+        store: EventStore(client: client, logger: logger),
+        readModel: ReadModel(client: client, logger: logger),
+        runner: CommandRunner(client: client, ringer: ringer, logger: logger),
+        configuration: configuration,
+        logger: logger
+    )
+    let router = Router(context: TidelineRequestContext.self)
+    // Added first so that it wraps everything, the not-found responder included.
+    router.add(middleware: ProblemMiddleware())
+    if metrics != nil { router.add(middleware: MetricsMiddleware()) }
+    OperationalRoutes(client: client, listener: listener, metrics: metrics, logger: logger).add(to: router)
+
+    let v1 = router.group("v1")
+    if configuration.developmentMode {
+        DevTokenRoute(tokens: tokens, lifetime: configuration.devTokenLifetime, maxBodySize: configuration.maxBodySize).add(to: v1)
+    }
+    let authenticated = v1
+        .add(middleware: AuthMiddleware(tokens: tokens))
+        .add(middleware: RateLimitMiddleware(limiter: CommandRateLimiter(rate: configuration.commandRate, burst: configuration.commandBurst)))
+        .add(middleware: ReadYourWritesMiddleware(progress: progress, timeout: configuration.readYourWritesTimeout))
+    routes.addRoomRoutes(to: authenticated)
+    routes.addOrderRoutes(to: authenticated)
+    routes.addNotificationRoutes(to: authenticated)
+    routes.addEventRoutes(to: authenticated)
+
+    let services: [any Service] = [
+        client, listener, ringer,
+        DoorbellPoller(doorbell: doorbell, interval: configuration.pollInterval),
+        ReadModelProjector(client: client, doorbell: doorbell, progress: progress, logger: logger),
+        OrderNotificationReactor(client: client, doorbell: doorbell, ringer: ringer, logger: logger),
+    ]
+    return Application(
+        router: router,
+        configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "tideline"),
+        services: services,
+        onServerRunning: { channel in
+            logger.info("tideline is serving", metadata: [
+                "address": "\(channel.localAddress?.description ?? "?")",
+                "development_mode": "\(configuration.developmentMode)",
+            ])
+        },
+        logger: logger
+    )
+}
+
+/// Applies pending migrations over a connection of its own.
+public func migrate(database: DatabaseURL, directory: URL, logger: Logger) async throws {
+    let migrator = try Migrator(directory: directory, logger: logger)
+    let connection = try await PostgresConnection.connect(
+        configuration: try database.connectionConfiguration(), id: 1, logger: logger
+    )
+    do {
+        let applied = try await migrator.migrate(on: connection)
+        logger.info("migrations up to date", metadata: ["applied": "\(applied)"])
+    } catch {
+        try? await connection.close()
+        throw error
+    }
+    try await connection.close()
+}

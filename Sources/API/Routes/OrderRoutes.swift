@@ -1,0 +1,86 @@
+import Domain
+import Foundation
+import Hummingbird
+import Projections
+
+/// `/v1/orders…`: create an order (total in integer cents), read one, list them.
+extension RouteContext {
+    func addOrderRoutes(to group: RouterGroup<TidelineRequestContext>) {
+        group.post("orders") { request, context in
+            let caller = try context.requireCaller()
+            let body = try await body(request)
+            let command = try CreateOrder(body: body)
+            let orderID = command.orderId ?? GeneratedID.make("o")
+            let stream = StreamName.order(orderID)
+            return try await runner.run(
+                caller: caller, idempotency: try .init(request: request, body: body), stream: stream,
+                evolve: { Order.evolve($0, $1, version: $2) },
+                decide: { state in .append(try Order.create(command, orderId: orderID, customer: caller.user, state: state)) },
+                reply: { outcome, connection in
+                    let eventID = try await Self.eventID(of: outcome, stream: stream, on: connection, logger: logger)
+                    return .init(status: .created, json: try JSONResponse.encode(
+                        OrderReply(orderId: orderID, totalCents: command.totalCents, eventId: String(eventID))
+                    ))
+                }
+            )
+        }
+        group.get("orders/:order_id") { _, context in
+            let caller = try context.requireCaller()
+            let orderID = try identifier(context, "order_id", kind: "order")
+            // Another customer's order answers exactly as a missing one: ids are not confirmed.
+            guard let order = try await readModel.order(id: orderID), caller.isStaff || order.customerID == caller.user else {
+                throw APIError.notFound("order \(orderID) not found")
+            }
+            return try JSONResponse.make(.ok, try OrderView(order))
+        }
+        group.get("orders") { request, context in
+            let caller = try context.requireCaller()
+            let after = try QueryParameters.optionalEventID(request, "after")
+            let limit = try QueryParameters.limit(request, range: 1...500, defaultValue: 100)
+            let orders = try await readModel.orders(customer: caller.isStaff ? nil : caller.user, after: after, limit: limit)
+            return try JSONResponse.make(.ok, OrderList(
+                orders: try orders.map(OrderView.init),
+                nextAfter: orders.last.map { String($0.eventID) } ?? after.map(String.init)
+            ))
+        }
+    }
+}
+
+struct OrderReply: Encodable {
+    var orderId: String
+    var totalCents: Int64
+    var eventId: String
+}
+
+struct OrderView: Encodable {
+    var orderId: String
+    var customerId: String
+    var items: [OrderItem]
+    var totalCents: Int64
+    var currency: String
+    var eventId: String
+    var occurredAt: String
+
+    init(_ row: OrderRow) throws {
+        orderId = row.orderID
+        customerId = row.customerID
+        items = try JSONDecoder().decode([OrderItem].self, from: Data(row.itemsJSON.utf8))
+        totalCents = row.totalCents
+        currency = row.currency
+        eventId = String(row.eventID)
+        occurredAt = row.occurredAt
+    }
+}
+
+struct OrderList: Encodable {
+    var orders: [OrderView]
+    var nextAfter: String?
+
+    func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(orders, forKey: .orders)
+        try container.encode(nextAfter, forKey: .nextAfter)
+    }
+
+    enum CodingKeys: String, CodingKey { case orders, nextAfter }
+}

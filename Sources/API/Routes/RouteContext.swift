@@ -1,0 +1,58 @@
+import Commands
+import Domain
+import EventStore
+import Foundation
+import Hummingbird
+import Logging
+import PostgresNIO
+import Projections
+
+/// What the route handlers share: the store, the read model, the command runner, the settings.
+struct RouteContext: Sendable {
+    let store: EventStore
+    let readModel: ReadModel
+    let runner: CommandRunner
+    let configuration: AppConfiguration
+    let logger: Logger
+
+    /// A path parameter that must be an identifier: anything else cannot exist, so it is 404.
+    func identifier(_ context: TidelineRequestContext, _ name: String, kind: String) throws -> String {
+        guard let value = context.parameters.get(name), Identifier.isValid(value) else {
+            throw APIError.notFound("no such \(kind)")
+        }
+        return value
+    }
+
+    func body(_ request: Request, required: Bool = true) async throws -> JSONObject {
+        try await RequestBody.object(request, limit: configuration.maxBodySize, required: required)
+    }
+
+    /// The stored aggregate state of a stream, for authorization checks on reads.
+    func state<State: Decodable>(_ type: State.Type, stream: String) async throws -> State? {
+        guard let snapshot = try await store.streamState(stream).snapshot else { return nil }
+        return try JSONDecoder().decode(State.self, from: Data(snapshot.utf8))
+    }
+
+    /// The global id of the event at `version` in `stream` (for commands that had already had
+    /// their effect: the contract answers with the id of the event that did it).
+    static func eventID(ofVersion version: Int64, in stream: String, on connection: PostgresConnection, logger: Logger) async throws -> Int64 {
+        let rows = try await connection.query(
+            "SELECT position FROM events WHERE stream_name = \(stream) AND version = \(version)", logger: logger
+        )
+        for try await position in rows.decode(Int64.self) { return position }
+        throw APIError.conflict("the event at version \(version) of \(stream) was not found")
+    }
+
+    /// The id a command's reply carries: its last appended event, or the one that had done it.
+    static func eventID(of outcome: CommandOutcome, stream: String, on connection: PostgresConnection, logger: Logger) async throws -> Int64 {
+        switch outcome {
+        case .appended(_, let result): result.lastPosition
+        case .unchanged(let version): try await eventID(ofVersion: version, in: stream, on: connection, logger: logger)
+        }
+    }
+}
+
+/// Generated ids: a prefix and a random UUID, always a valid identifier.
+enum GeneratedID {
+    static func make(_ prefix: String) -> String { "\(prefix)-\(UUID().uuidString.lowercased())" }
+}

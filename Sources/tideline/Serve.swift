@@ -1,0 +1,74 @@
+import API
+import ArgumentParser
+import EventStore
+import Foundation
+import Logging
+import Metrics
+import Prometheus
+import ServiceLifecycle
+
+struct Serve: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Apply pending migrations, then serve HTTP, WebSocket and SSE."
+    )
+
+    @Option(help: "Address to listen on. Env: TIDELINE_HOST.")
+    var host: String = Environment.string("TIDELINE_HOST") ?? "127.0.0.1"
+
+    @Option(help: "Port to listen on. Env: TIDELINE_PORT.")
+    var port: Int = Environment.int("TIDELINE_PORT") ?? 8080
+
+    @OptionGroup var database: DatabaseOptions
+
+    @Option(help: "HS256 secret for tokens, at least 32 bytes. Env: TIDELINE_JWT_SECRET.")
+    var jwtSecret: String?
+
+    @Flag(help: "Development mode: enables POST /v1/auth/token. Env: TIDELINE_DEV=1.")
+    var dev: Bool = false
+
+    @Option(help: "Commands per second per user. Env: TIDELINE_COMMAND_RATE.")
+    var commandRate: Double = Environment.double("TIDELINE_COMMAND_RATE") ?? 20
+
+    @Option(help: "Command burst per user. Env: TIDELINE_COMMAND_BURST.")
+    var commandBurst: Double = Environment.double("TIDELINE_COMMAND_BURST") ?? 40
+
+    @Option(help: "Database connections in the pool. Env: TIDELINE_DB_POOL.")
+    var databasePool: Int = Environment.int("TIDELINE_DB_POOL") ?? 20
+
+    @Option(help: "Log level (trace, debug, info, notice, warning, error). Env: LOG_LEVEL.")
+    var logLevel: String = Environment.string("LOG_LEVEL") ?? "info"
+
+    func run() async throws {
+        let logger = makeLogger(label: "tideline", level: logLevel)
+        guard let secret = jwtSecret ?? Environment.string("TIDELINE_JWT_SECRET") else {
+            throw ValidationError("a JWT secret is required: --jwt-secret or TIDELINE_JWT_SECRET (at least 32 bytes)")
+        }
+        var configuration = AppConfiguration(
+            database: try database.url(),
+            jwtSecret: secret,
+            migrationsDirectory: database.migrationsDirectory()
+        )
+        configuration.host = host
+        configuration.port = port
+        configuration.developmentMode = dev || Environment.bool("TIDELINE_DEV")
+        configuration.commandRate = commandRate
+        configuration.commandBurst = commandBurst
+        configuration.databasePoolSize = databasePool
+        do {
+            try configuration.validate()
+        } catch {
+            throw ValidationError(error.description)
+        }
+
+        let registry = PrometheusCollectorRegistry()
+        MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
+        let app = try await buildApplication(configuration: configuration, logger: logger, metrics: registry)
+        // Hummingbird's own group has no shutdown deadline: one stuck stream would hang SIGTERM.
+        var groupConfiguration = ServiceGroupConfiguration(
+            services: [app], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger
+        )
+        groupConfiguration.maximumGracefulShutdownDuration = .seconds(10)
+        let group = ServiceGroup(configuration: groupConfiguration)
+        try await group.run()
+    }
+}
