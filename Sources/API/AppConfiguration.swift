@@ -46,8 +46,9 @@ public struct AppConfiguration: Sendable {
         if jwtSecret.utf8.count < 32 {
             throw InvalidConfiguration(description: "the JWT secret must be at least 32 bytes long (got \(jwtSecret.utf8.count)); set --jwt-secret or TIDELINE_JWT_SECRET")
         }
-        if !(1...65535).contains(port) {
-            throw InvalidConfiguration(description: "port must be 1-65535, got \(port)")
+        // Port 0 asks the system for a free port (tests).
+        if !(0...65535).contains(port) {
+            throw InvalidConfiguration(description: "port must be 0-65535, got \(port)")
         }
         if commandRate <= 0 || commandBurst < 1 {
             throw InvalidConfiguration(description: "command rate must be > 0 and burst >= 1")
