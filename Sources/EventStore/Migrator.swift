@@ -11,6 +11,12 @@ public struct Migrator: Sendable {
         public var version: Int
         public var name: String
         public var sql: String
+
+        public init(version: Int, name: String, sql: String) {
+            self.version = version
+            self.name = name
+            self.sql = sql
+        }
     }
 
     public struct MigrationError: Error, CustomStringConvertible {
@@ -19,7 +25,7 @@ public struct Migrator: Sendable {
 
     /// Advisory lock key for migrations (the event store uses classes 7401 and 7402).
     static let lockKey: Int64 = 7400
-    let migrations: [Migration]
+    public let migrations: [Migration]
     let logger: Logger
 
     public init(migrations: [Migration], logger: Logger) {

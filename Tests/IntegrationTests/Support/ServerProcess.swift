@@ -1,0 +1,78 @@
+import EventStore
+import Foundation
+
+/// The real `tideline` executable in a child process, for what only a process can show:
+/// being killed with SIGKILL mid-work, exiting on SIGTERM, the CLI's own commands.
+final class ServerProcess: @unchecked Sendable {
+    let process = Process()
+    let output = Pipe()
+
+    /// `.build/debug/tideline`, built by `swift build --build-tests` alongside the tests.
+    static var executable: URL {
+        URL(fileURLWithPath: #filePath)
+            .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent(".build/debug/tideline")
+    }
+
+    init(arguments: [String], database: DatabaseURL) throws {
+        process.executableURL = Self.executable
+        process.arguments = arguments
+        var environment = ProcessInfo.processInfo.environment
+        environment["DATABASE_URL"] = Self.urlString(database)
+        environment["TIDELINE_JWT_SECRET"] = TestServer.secret
+        environment["TIDELINE_MIGRATIONS"] = TestDatabase.migrationsDirectory.path
+        environment["LOG_LEVEL"] = "warning"
+        process.environment = environment
+        process.standardOutput = output
+        process.standardError = output
+        try process.run()
+    }
+
+    /// `tideline serve` on a random port.
+    static func serve(database: DatabaseURL) throws -> ServerProcess {
+        try ServerProcess(arguments: ["serve", "--port", "0"], database: database)
+    }
+
+    /// Runs a CLI command to completion and returns its exit status and output.
+    static func run(_ arguments: [String], database: DatabaseURL) async throws -> (status: Int32, output: String) {
+        let child = try ServerProcess(arguments: arguments, database: database)
+        let status = await child.waitForExit()
+        return (status, child.readOutput())
+    }
+
+    func kill(_ signal: Int32) {
+        Foundation.kill(process.processIdentifier, signal)
+    }
+
+    func waitForExit() async -> Int32 {
+        while process.isRunning { try? await Task.sleep(for: .milliseconds(20)) }
+        return process.terminationStatus
+    }
+
+    func readOutput() -> String {
+        String(decoding: output.fileHandleForReading.availableData, as: UTF8.self)
+    }
+
+    static func urlString(_ url: DatabaseURL) -> String {
+        switch url.endpoint {
+        case .tcp(let host, let port): "postgres://\(url.username)@\(host):\(port)/\(url.database)"
+        case .unixSocket(let path): "postgres://\(url.username)@/\(url.database)?host=\((path as NSString).deletingLastPathComponent)"
+        }
+    }
+}
+
+/// Waits for something asynchronous the test cannot be told about (a reaction in another
+/// process), checking every 50 ms, failing after `limit` rather than hanging the suite.
+func eventually(
+    limit: Duration = .seconds(60), _ what: String,
+    _ condition: () async throws -> Bool
+) async throws {
+    let deadline = ContinuousClock.now + limit
+    while try await !condition() {
+        guard ContinuousClock.now < deadline else {
+            struct TimedOut: Error, CustomStringConvertible { let description: String }
+            throw TimedOut(description: "gave up waiting for: \(what)")
+        }
+        try await Task.sleep(for: .milliseconds(50))
+    }
+}
