@@ -12,6 +12,7 @@ let package = Package(
     products: [
         .executable(name: "tideline", targets: ["tideline"]),
         .executable(name: "tideline-chat", targets: ["tideline-chat"]),
+        .executable(name: "tideline-bench", targets: ["tideline-bench"]),
     ],
     dependencies: [
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
@@ -91,6 +92,17 @@ let package = Package(
             name: "tideline-chat",
             dependencies: [
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // Load generators for docs/benchmarks.md; always run next to a baseline.
+        .executableTarget(
+            name: "tideline-bench",
+            dependencies: [
+                "EventStore",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings
         ),

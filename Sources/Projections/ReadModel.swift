@@ -41,22 +41,13 @@ public struct ReadModel: Sendable {
 
     /// A page of a room's messages, oldest first within the page.
     /// - With neither bound: the newest `limit`. With `after`: the first `limit` after it.
-    ///   With `before`: the newest `limit` before it. With both: the first `limit` between them.
+    ///   With `before`: the newest `limit` before it. (Callers give at most one bound.)
     public func messages(room: String, before: Int64?, after: Int64?, limit: Int) async throws -> MessagePage {
-        let query: PostgresQuery
         let select = "SELECT event_id, message_id, author, text, \(Self.occurredAt) FROM messages"
-        switch (before, after) {
-        case (nil, nil):
-            query = "\(unescaped: select) WHERE room_id = \(room) ORDER BY event_id DESC LIMIT \(limit)"
-        case (let before?, nil):
-            query = "\(unescaped: select) WHERE room_id = \(room) AND event_id < \(before) ORDER BY event_id DESC LIMIT \(limit)"
-        case (nil, let after?):
-            query = "\(unescaped: select) WHERE room_id = \(room) AND event_id > \(after) ORDER BY event_id LIMIT \(limit)"
-        case (let before?, let after?):
-            query = """
-                \(unescaped: select) WHERE room_id = \(room) AND event_id > \(after) AND event_id < \(before)
-                ORDER BY event_id LIMIT \(limit)
-                """
+        let query: PostgresQuery = if let after {
+            "\(unescaped: select) WHERE room_id = \(room) AND event_id > \(after) ORDER BY event_id LIMIT \(limit)"
+        } else {
+            "\(unescaped: select) WHERE room_id = \(room) AND event_id < \(before ?? Int64.max) ORDER BY event_id DESC LIMIT \(limit)"
         }
         var messages: [MessageRow] = []
         for try await (eventID, messageID, author, text, occurredAt)

@@ -37,10 +37,12 @@ extension RouteContext {
             let caller = try context.requireCaller()
             let after = try QueryParameters.optionalEventID(request, "after")
             let limit = try QueryParameters.limit(request, range: 1...500, defaultValue: 100)
-            let orders = try await readModel.orders(customer: caller.isStaff ? nil : caller.user, after: after, limit: limit)
+            // One more than asked tells whether another page follows.
+            let found = try await readModel.orders(customer: caller.isStaff ? nil : caller.user, after: after, limit: limit + 1)
+            let orders = found.prefix(limit)
             return try JSONResponse.make(.ok, OrderList(
                 orders: try orders.map(OrderView.init),
-                nextAfter: orders.last.map { String($0.eventID) } ?? after.map(String.init)
+                nextAfter: found.count > limit ? orders.last.map { String($0.eventID) } : nil
             ))
         }
     }

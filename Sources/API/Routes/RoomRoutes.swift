@@ -73,12 +73,14 @@ extension RouteContext {
         group.get("rooms") { request, context in
             let caller = try context.requireCaller()
             let limit = try QueryParameters.limit(request, range: 1...500, defaultValue: 100)
-            let rooms = try await readModel.rooms(visibleTo: caller.user, after: request.uri.queryParameters.get("after"), limit: limit)
+            // One more than asked tells whether another page follows.
+            let found = try await readModel.rooms(visibleTo: caller.user, after: request.uri.queryParameters.get("after"), limit: limit + 1)
+            let rooms = found.prefix(limit)
             return try JSONResponse.make(.ok, RoomList(
                 rooms: rooms.map {
                     .init(roomId: $0.roomID, name: $0.name, visibility: $0.visibility, memberCount: $0.memberCount, lastEventId: String($0.lastEventID))
                 },
-                nextAfter: rooms.count == limit ? rooms.last?.roomID : nil
+                nextAfter: found.count > limit ? rooms.last?.roomID : nil
             ))
         }
         group.get("rooms/:room_id/messages") { request, context in
@@ -86,6 +88,9 @@ extension RouteContext {
             let roomID = try identifier(context, "room_id", kind: "room")
             let before = try QueryParameters.optionalEventID(request, "before")
             let after = try QueryParameters.optionalEventID(request, "after")
+            if before != nil && after != nil {
+                throw APIError.validation(field: "before", "give before or after, not both")
+            }
             let limit = try QueryParameters.limit(request, range: 1...200, defaultValue: 50)
             guard let room = try await state(RoomState.self, stream: StreamName.room(roomID)) else {
                 throw APIError.notFound("room \(roomID) not found")
