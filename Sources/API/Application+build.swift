@@ -43,7 +43,7 @@ public func buildApplication(
     if metrics != nil { router.add(middleware: MetricsMiddleware()) }
     OperationalRoutes(client: client, listener: listener, metrics: metrics, logger: logger).add(to: router)
 
-    let v1 = router.group("v1")
+    let v1 = router.group("v1").add(middleware: IdempotencyKeyMiddleware())
     if configuration.developmentMode {
         DevTokenRoute(tokens: tokens, lifetime: configuration.devTokenLifetime, maxBodySize: configuration.maxBodySize).add(to: v1)
     }

@@ -56,6 +56,10 @@ struct BodyReader {
         case nil:
             if required { fail(key, Message.required) }
             return nil
+        case .string(let s)? where s.unicodeScalars.contains("\u{0}"):
+            // PostgreSQL stores no U+0000 in text or jsonb: refuse it here, as the client's mistake.
+            fail(key, Message.nul)
+            return nil
         case .string(let s)?:
             return s
         case _?:
@@ -133,6 +137,7 @@ extension BodyReader {
     enum Message {
         static let required = "is required"
         static let string = "must be a string"
+        static let nul = "must not contain the NUL character (U+0000)"
         static let integer = "must be an integer"
         static let array = "must be an array"
         static let object = "must be an object"

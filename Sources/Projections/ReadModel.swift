@@ -70,25 +70,22 @@ public struct ReadModel: Sendable {
     // MARK: Orders
 
     public func order(id: String) async throws -> OrderRow? {
-        try await orders(where: "order_id = \(id)").first
+        try await orders(matching: "order_id = \(id)").first
     }
 
     /// Orders by event id after `after`: the customer's own, or everyone's when `customer` is nil.
     public func orders(customer: String?, after: Int64?, limit: Int) async throws -> [OrderRow] {
         if let customer {
-            return try await orders(where: "customer_id = \(customer) AND event_id > \(after ?? 0) ORDER BY event_id LIMIT \(limit)")
+            return try await orders(matching: "customer_id = \(customer) AND event_id > \(after ?? 0) ORDER BY event_id LIMIT \(limit)")
         }
-        return try await orders(where: "event_id > \(after ?? 0) ORDER BY event_id LIMIT \(limit)")
+        return try await orders(matching: "event_id > \(after ?? 0) ORDER BY event_id LIMIT \(limit)")
     }
 
-    private func orders(where condition: PostgresQuery) async throws -> [OrderRow] {
-        var query: PostgresQuery = """
-            SELECT order_id, customer_id, items::text, total_cents, currency, event_id, \(unescaped: Self.occurredAt)
-            FROM orders WHERE
-            """
-        query.sql += " " + condition.sql
-        // Renumber the condition's placeholders after ours (there are none before it).
-        query.binds = condition.binds
+    /// Orders whose row matches `condition`, a query fragment that binds its own values.
+    private func orders(matching condition: PostgresQuery) async throws -> [OrderRow] {
+        // The fixed head binds nothing, so the fragment's $1, $2… keep their numbers.
+        let head = "SELECT order_id, customer_id, items::text, total_cents, currency, event_id, \(Self.occurredAt) FROM orders WHERE "
+        let query = PostgresQuery(unsafeSQL: head + condition.sql, binds: condition.binds)
         var orders: [OrderRow] = []
         for try await (id, customer, items, total, currency, eventID, occurredAt)
             in try await client.query(query, logger: logger).decode((String, String, String, Int64, String, Int64, String).self)

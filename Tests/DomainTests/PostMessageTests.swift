@@ -30,6 +30,19 @@ import Testing
             ])
     }
 
+    /// PostgreSQL cannot store U+0000; it must be the client's 422, never the database's error.
+    @Test func aNULCharacterIsRejectedInAnyStringField() {
+        #expect(
+            fieldErrors { () throws(ValidationFailure) in try post("a\u{0}b") } == [
+                FieldError(field: "text", message: "must not contain the NUL character (U+0000)")
+            ])
+        #expect(failingFields { () throws(ValidationFailure) in try post("hi", clientMsgId: .string("c\u{0}")) } == ["client_msg_id"])
+        #expect(failingFields { () throws(ValidationFailure) in try CreateRoom(body: ["room_id": "r", "name": .string("x\u{0}y")]) } == ["name"])
+        #expect(failingFields { () throws(ValidationFailure) in
+            try SendNotification(body: ["user_id": "bob", "kind": "k", "content": .string("\u{0}")])
+        } == ["content"])
+    }
+
     @Test(arguments: ["", " ", "\n", " \n\t\r\n "])
     func emptyOrWhiteSpaceOnlyTextIsRejected(_ text: String) {
         #expect(failingFields { () throws(ValidationFailure) in try post(text) } == ["text"])

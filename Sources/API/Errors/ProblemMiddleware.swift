@@ -36,6 +36,11 @@ struct ProblemMiddleware<Context: RequestContext>: RouterMiddleware {
             return map(httpError.status, detail: httpError.body)
         case let responseError as any HTTPResponseError:
             return map(responseError.status, detail: nil)
+        case let error as PSQLError where error.sqlState?.hasPrefix("22") == true:
+            // A data exception: a value validation let through that PostgreSQL cannot store.
+            // The request is at fault, and retrying it would fail the same way.
+            logger.warning("database refused a request value", metadata: ["error": "\(String(reflecting: error))"])
+            return .malformed("the request contains a value that cannot be stored")
         case is PSQLError, is PostgresTransactionError:
             logger.error("database error", metadata: ["error": "\(String(reflecting: error))"])
             return .unavailable("the database is unavailable; retry shortly")

@@ -34,7 +34,7 @@ struct DevTokenRoute: Sendable {
             guard errors.isEmpty else { throw APIError.validation(errors) }
             let expiresAt = Date().addingTimeInterval(lifetime.seconds)
             let token = try await tokens.sign(user: user, roles: roles, expiresAt: expiresAt)
-            return try JSONResponse.make(.ok, TokenReply(token: token, expiresAt: expiresAt.formatted(.iso8601)))
+            return try JSONResponse.make(.ok, TokenReply(token: token, expiresAt: Date.ISO8601FormatStyle(includingFractionalSeconds: true).format(expiresAt)))
         }
     }
 }

@@ -73,8 +73,12 @@ extension RouteContext {
         group.get("rooms") { request, context in
             let caller = try context.requireCaller()
             let limit = try QueryParameters.limit(request, range: 1...500, defaultValue: 100)
+            let after = request.uri.queryParameters.get("after")
+            if let after, !Identifier.isValid(after) {
+                throw APIError.validation(field: "after", "must be a room id")
+            }
             // One more than asked tells whether another page follows.
-            let found = try await readModel.rooms(visibleTo: caller.user, after: request.uri.queryParameters.get("after"), limit: limit + 1)
+            let found = try await readModel.rooms(visibleTo: caller.user, after: after, limit: limit + 1)
             let rooms = found.prefix(limit)
             return try JSONResponse.make(.ok, RoomList(
                 rooms: rooms.map {

@@ -28,7 +28,8 @@ struct CommandRunner: Sendable {
         var clientMessageScope: String?
 
         init(request: Request, body: JSONObject, clientMessageScope: String? = nil) throws {
-            if let key = request.headers[HTTPField.Name("Idempotency-Key")!] {
+            // Already checked by IdempotencyKeyMiddleware; checked again so this type stands alone.
+            if let key = request.headers[IdempotencyKeyMiddleware<TidelineRequestContext>.headerName] {
                 guard IdempotencyKey.isValid(key) else {
                     throw APIError.malformed("Idempotency-Key must be 1-128 printable ASCII characters")
                 }

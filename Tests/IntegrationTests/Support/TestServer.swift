@@ -21,6 +21,7 @@ struct TestServer {
         configure: (inout AppConfiguration) -> Void = { _ in },
         _ body: @Sendable (TestServer) async throws -> Void
     ) async throws {
+        let ownsDatabase = database == nil
         let database = if let database { database } else { try await TestDatabase.create() }
         var configuration = AppConfiguration(database: database, jwtSecret: secret, migrationsDirectory: TestDatabase.migrationsDirectory)
         configuration.port = 0
@@ -32,9 +33,15 @@ struct TestServer {
         configure(&configuration)
         let app = try await buildApplication(configuration: configuration, logger: TestDatabase.logger)
         let tokens = await TokenService(secret: secret)
-        try await app.test(.live) { client in
-            try await body(TestServer(database: database, client: client, tokens: tokens))
+        do {
+            try await app.test(.live) { client in
+                try await body(TestServer(database: database, client: client, tokens: tokens))
+            }
+        } catch {
+            if ownsDatabase { await TestDatabase.drop(database) }
+            throw error
         }
+        if ownsDatabase { await TestDatabase.drop(database) }
     }
 
     /// A valid token for `user`.
