@@ -28,6 +28,12 @@ public struct AppConfiguration: Sendable {
     public var readYourWritesTimeout: Duration = .seconds(2)
     /// The fallback poll: readers look at the log at least this often even if no doorbell rings.
     public var pollInterval: Duration = .seconds(1)
+    /// Items a live client may fall behind before it is closed (4008) to resume by id.
+    public var liveQueueLimit: Int = 4096
+    /// WebSocket frames per second per connection before `rate_limited` errors (contract: 50).
+    public var webSocketFrameRate: Double = 50
+    /// SSE keep-alive comments at least this often (contract: 15 s).
+    public var keepAliveInterval: Duration = .seconds(15)
     /// Lifetime of tokens minted by the development token route, default 1 h.
     public var devTokenLifetime: Duration = .seconds(3600)
 

@@ -6,6 +6,7 @@ import Logging
 import PostgresNIO
 import Projections
 import Prometheus
+import Realtime
 import ServiceLifecycle
 
 /// Builds the whole server: migrations applied, the pool, the doorbell, the projectors and the
@@ -26,14 +27,22 @@ public func buildApplication(
     )
     let doorbell = Doorbell()
     let ringer = DoorbellRinger(client: client, doorbell: doorbell, logger: logger)
-    let listener = DoorbellListener(configuration: try configuration.database.connectionConfiguration(), doorbell: doorbell, logger: logger)
+    let hub = Hub()
+    let store = EventStore(client: client, logger: logger)
+    let typing = TypingRelay(client: client, hub: hub, logger: logger)
+    let listener = DoorbellListener(
+        configuration: try configuration.database.connectionConfiguration(), doorbell: doorbell, logger: logger,
+        signals: (TypingRelay.channel, { typing.received($0) })
+    )
     let progress = ProjectionProgress()
+    let live = LiveSubscriptions(hub: hub, store: store, logger: logger)
     let tokens = await TokenService(secret: configuration.jwtSecret)
 
     let routes = RouteContext(
-        store: EventStore(client: client, logger: logger),
+        store: store,
         readModel: ReadModel(client: client, logger: logger),
         runner: CommandRunner(client: client, ringer: ringer, logger: logger),
+        typing: typing,
         configuration: configuration,
         logger: logger
     )
@@ -47,23 +56,38 @@ public func buildApplication(
     if configuration.developmentMode {
         DevTokenRoute(tokens: tokens, lifetime: configuration.devTokenLifetime, maxBodySize: configuration.maxBodySize).add(to: v1)
     }
+    let auth = AuthMiddleware(tokens: tokens)
+    let commandLimiter = CommandRateLimiter(rate: configuration.commandRate, burst: configuration.commandBurst)
     let authenticated = v1
-        .add(middleware: AuthMiddleware(tokens: tokens))
-        .add(middleware: RateLimitMiddleware(limiter: CommandRateLimiter(rate: configuration.commandRate, burst: configuration.commandBurst)))
+        .add(middleware: auth)
+        .add(middleware: RateLimitMiddleware(limiter: commandLimiter))
         .add(middleware: ReadYourWritesMiddleware(progress: progress, timeout: configuration.readYourWritesTimeout))
     routes.addRoomRoutes(to: authenticated)
     routes.addOrderRoutes(to: authenticated)
     routes.addNotificationRoutes(to: authenticated)
     routes.addEventRoutes(to: authenticated)
+    StreamRoutes(live: live, hub: hub, queueLimit: configuration.liveQueueLimit, keepAliveInterval: configuration.keepAliveInterval)
+        .add(to: authenticated)
+    let webSockets = WebSocketRoutes(
+        session: WebSocketSession(
+            routes: routes, live: live, hub: hub, tokens: tokens, commandLimiter: commandLimiter,
+            queueLimit: configuration.liveQueueLimit, frameRate: configuration.webSocketFrameRate
+        ),
+        auth: auth
+    )
+    webSockets.add(to: authenticated)
 
     let services: [any Service] = [
         client, listener, ringer,
         DoorbellPoller(doorbell: doorbell, interval: configuration.pollInterval),
         ReadModelProjector(client: client, doorbell: doorbell, progress: progress, logger: logger),
         OrderNotificationReactor(client: client, doorbell: doorbell, ringer: ringer, logger: logger),
+        EventFeed(store: store, hub: hub, doorbell: doorbell, logger: logger),
+        typing,
     ]
     return Application(
         router: router,
+        server: .http1WebSocketUpgrade(webSocketRouter: webSockets.upgradeRouter(), configuration: .init(ws: WebSocketRoutes.serverConfiguration())),
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "tideline"),
         services: services,
         onServerRunning: { channel in

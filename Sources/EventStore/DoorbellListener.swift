@@ -14,11 +14,17 @@ public final class DoorbellListener: Service {
     private let doorbell: Doorbell
     private let logger: Logger
     private let connected = Atomic<Bool>(false)
+    private let signals: (channel: String, handler: @Sendable (String) -> Void)?
 
-    public init(configuration: PostgresConnection.Configuration, doorbell: Doorbell, logger: Logger) {
+    /// - Parameter signals: a second channel whose payloads go to `handler` (typing signals).
+    public init(
+        configuration: PostgresConnection.Configuration, doorbell: Doorbell, logger: Logger,
+        signals: (channel: String, handler: @Sendable (String) -> Void)? = nil
+    ) {
         self.configuration = configuration
         self.doorbell = doorbell
         self.logger = logger
+        self.signals = signals
     }
 
     /// Whether the LISTEN connection is up (`/ready` reports it).
@@ -54,12 +60,27 @@ public final class DoorbellListener: Service {
         )
         do {
             try await connection.listen(on: DoorbellChannel.name) { notifications in
-                self.connected.store(true, ordering: .relaxed)
-                self.logger.debug("doorbell listener connected")
-                // Anything committed while we were not listening: read it now.
-                self.doorbell.ring()
-                for try await _ in notifications {
-                    self.doorbell.ring()
+                try await withThrowingTaskGroup(of: Void.self) { group in
+                    if let signals {
+                        group.addTask {
+                            try await connection.listen(on: signals.channel) { payloads in
+                                for try await notification in payloads { signals.handler(notification.payload) }
+                            }
+                        }
+                    }
+                    group.addTask {
+                        self.connected.store(true, ordering: .relaxed)
+                        self.logger.debug("doorbell listener connected")
+                        // Anything committed while we were not listening: read it now.
+                        self.doorbell.ring()
+                        for try await _ in notifications {
+                            self.doorbell.ring()
+                        }
+                    }
+                    // Either sequence ending means the connection is gone: reconnect both.
+                    try await group.next()
+                    group.cancelAll()
+                    throw CancellationError()
                 }
             }
         } catch {

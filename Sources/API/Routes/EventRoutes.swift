@@ -1,4 +1,5 @@
 import Hummingbird
+import Realtime
 
 /// `GET /v1/events`: the global log in id order, for staff.
 extension RouteContext {

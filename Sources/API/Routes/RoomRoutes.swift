@@ -42,32 +42,18 @@ extension RouteContext {
             let roomID = try identifier(context, "room_id", kind: "room")
             let body = try await body(request)
             let command = try PostMessage(body: body)
-            let stream = StreamName.room(roomID)
-            let messageID = GeneratedID.make("m")
-            let clientMsgID = command.clientMsgId ?? GeneratedID.make("srv")
-            return try await runner.run(
-                caller: caller,
-                idempotency: try .init(
-                    request: request, body: body,
-                    clientMessageScope: command.clientMsgId.map { "client_msg:\(roomID):\($0)" }
-                ),
-                stream: stream,
-                evolve: { Room.evolve($0, $1, version: $2) },
-                decide: { state in
-                    .append(try Room.post(command, roomId: roomID, messageId: messageID, clientMsgId: clientMsgID, actor: caller.user, state: state))
-                },
-                reply: { outcome, connection in
-                    let eventID = try await Self.eventID(of: outcome, stream: stream, on: connection, logger: logger)
-                    return .init(status: .created, json: try JSONResponse.encode(MessageReply(messageId: messageID, eventId: String(eventID))))
-                }
+            let idempotency = try CommandRunner.Idempotency(
+                request: request, body: body, clientMessageScope: command.clientMsgId.map { "client_msg:\(roomID):\($0)" }
             )
+            return try await postMessage(command, in: roomID, by: caller, idempotency: idempotency).response
         }
         group.post("rooms/:room_id/typing") { request, context in
             let caller = try context.requireCaller()
             let roomID = try identifier(context, "room_id", kind: "room")
-            _ = try TypingSignal(body: try await body(request))
+            let signal = try TypingSignal(body: try await body(request))
             try Room.checkTyping(roomId: roomID, actor: caller.user, state: try await state(RoomState.self, stream: StreamName.room(roomID)))
-            // Typing signals are ephemeral: validated here, relayed by the live-delivery hub.
+            // Ephemeral: relayed to every process's subscribers, never stored.
+            await typing.signal(room: roomID, user: caller.user, started: signal.state == .started)
             return Response(status: .noContent)
         }
         group.get("rooms") { request, context in
@@ -108,6 +94,24 @@ extension RouteContext {
                 nextBefore: page.nextBefore.map(String.init)
             ))
         }
+    }
+
+    /// Posts a message (REST and the WebSocket `post` frame): 201 `{message_id, event_id}`.
+    func postMessage(_ command: PostMessage, in roomID: String, by caller: Caller, idempotency: CommandRunner.Idempotency) async throws -> CommandRunner.Reply {
+        let stream = StreamName.room(roomID)
+        let messageID = GeneratedID.make("m")
+        let clientMsgID = command.clientMsgId ?? GeneratedID.make("srv")
+        return try await runner.execute(
+            caller: caller, idempotency: idempotency, stream: stream,
+            evolve: { Room.evolve($0, $1, version: $2) },
+            decide: { state in
+                .append(try Room.post(command, roomId: roomID, messageId: messageID, clientMsgId: clientMsgID, actor: caller.user, state: state))
+            },
+            reply: { outcome, connection in
+                let eventID = try await Self.eventID(of: outcome, stream: stream, on: connection, logger: logger)
+                return .init(status: .created, json: try JSONResponse.encode(MessageReply(messageId: messageID, eventId: String(eventID))))
+            }
+        )
     }
 
     /// A command on an existing room that answers `{room_id, event_id}` with 200.

@@ -6,12 +6,14 @@ import Hummingbird
 import Logging
 import PostgresNIO
 import Projections
+import Realtime
 
 /// What the route handlers share: the store, the read model, the command runner, the settings.
 struct RouteContext: Sendable {
     let store: EventStore
     let readModel: ReadModel
     let runner: CommandRunner
+    let typing: TypingRelay
     let configuration: AppConfiguration
     let logger: Logger
 

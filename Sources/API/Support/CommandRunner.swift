@@ -29,16 +29,20 @@ struct CommandRunner: Sendable {
 
         init(request: Request, body: JSONObject, clientMessageScope: String? = nil) throws {
             // Already checked by IdempotencyKeyMiddleware; checked again so this type stands alone.
-            if let key = request.headers[IdempotencyKeyMiddleware<TidelineRequestContext>.headerName] {
-                guard IdempotencyKey.isValid(key) else {
-                    throw APIError.malformed("Idempotency-Key must be 1-128 printable ASCII characters")
-                }
-                self.key = key
+            let key = request.headers[IdempotencyKeyMiddleware<TidelineRequestContext>.headerName]
+            if let key, !IdempotencyKey.isValid(key) {
+                throw APIError.malformed("Idempotency-Key must be 1-128 printable ASCII characters")
             }
+            self.init(key: key, command: "\(request.method) \(request.uri.path)", body: body, clientMessageScope: clientMessageScope)
+        }
+
+        /// - Parameter command: what the command is, e.g. `POST /v1/rooms/general/messages`.
+        init(key: String?, command: String, body: JSONObject, clientMessageScope: String?) {
+            self.key = key
             let encoder = JSONEncoder()
             encoder.outputFormatting = .sortedKeys
             let canonical = (try? String(decoding: encoder.encode(body), as: UTF8.self)) ?? ""
-            fingerprint = "\(request.method) \(request.uri.path)\n\(canonical)"
+            fingerprint = "\(command)\n\(canonical)"
             self.clientMessageScope = clientMessageScope
         }
 
@@ -49,6 +53,14 @@ struct CommandRunner: Sendable {
     struct Reply: Sendable {
         var status: HTTPResponse.Status
         var json: String
+        /// Whether this is the stored answer to an earlier, identical command.
+        var replayed = false
+
+        var response: Response {
+            var response = JSONResponse.make(status, json: json)
+            if replayed { response.headers[HTTPField.Name("Idempotent-Replayed")!] = "true" }
+            return response
+        }
     }
 
     private struct DuplicateInFlight: Error {}
@@ -61,6 +73,18 @@ struct CommandRunner: Sendable {
         decide: (State?) throws -> Decision,
         reply: (CommandOutcome, PostgresConnection) async throws -> Reply
     ) async throws -> Response {
+        try await execute(caller: caller, idempotency: idempotency, stream: stream, evolve: evolve, decide: decide, reply: reply).response
+    }
+
+    /// ``run(caller:idempotency:stream:evolve:decide:reply:)`` for transports other than HTTP.
+    func execute<State: Codable & Equatable & Sendable>(
+        caller: Caller,
+        idempotency: Idempotency,
+        stream: String,
+        evolve: (State?, DomainEvent, Int64) -> State?,
+        decide: (State?) throws -> Decision,
+        reply: (CommandOutcome, PostgresConnection) async throws -> Reply
+    ) async throws -> Reply {
         if let stored = try await storedReply(caller: caller, idempotency: idempotency) { return stored }
         let metadata = CommandMetadata(actor: caller.user, commandID: UUID().uuidString.lowercased())
         do {
@@ -77,7 +101,7 @@ struct CommandRunner: Sendable {
                 }
             }
             if case .appended = outcome { ringer.ringAfterCommit() }
-            return JSONResponse.make(reply.status, json: reply.json)
+            return reply
         } catch is DuplicateInFlight {
             // The same key or client_msg_id committed meanwhile: answer what it answered.
             if let stored = try await storedReply(caller: caller, idempotency: idempotency) { return stored }
@@ -85,7 +109,7 @@ struct CommandRunner: Sendable {
         }
     }
 
-    private func storedReply(caller: Caller, idempotency: Idempotency) async throws -> Response? {
+    private func storedReply(caller: Caller, idempotency: Idempotency) async throws -> Reply? {
         let scopes = idempotency.scopes
         guard !scopes.isEmpty else { return nil }
         let rows = try await client.query(
@@ -107,9 +131,7 @@ struct CommandRunner: Sendable {
             if !stored.sameCommand {
                 throw APIError.conflict("this Idempotency-Key was already used for a different request")
             }
-            var response = JSONResponse.make(HTTPResponse.Status(code: stored.status), json: stored.body)
-            response.headers[HTTPField.Name("Idempotent-Replayed")!] = "true"
-            return response
+            return Reply(status: HTTPResponse.Status(code: stored.status), json: stored.body, replayed: true)
         }
         return nil
     }

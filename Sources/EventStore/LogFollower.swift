@@ -1,4 +1,3 @@
-import EventStore
 import Logging
 import ServiceLifecycle
 
@@ -7,8 +6,8 @@ import ServiceLifecycle
 /// `step` processes one batch and says whether to go on. Errors are logged and retried with
 /// backoff (the database may be restarting); nothing is skipped, because progress is only what
 /// a step committed.
-struct LogFollower: Sendable {
-    enum StepResult: Sendable {
+public struct LogFollower: Sendable {
+    public enum StepResult: Sendable {
         /// Caught up: wait for the next ring.
         case caughtUp
         /// A full batch was processed: run the next one now.
@@ -21,7 +20,13 @@ struct LogFollower: Sendable {
     let doorbell: Doorbell
     let logger: Logger
 
-    func run(step: @Sendable () async throws -> StepResult) async {
+    public init(name: String, doorbell: Doorbell, logger: Logger) {
+        self.name = name
+        self.doorbell = doorbell
+        self.logger = logger
+    }
+
+    public func run(step: @Sendable () async throws -> StepResult) async {
         let wakeups = doorbell.subscribe()
         await drain(step: step)
         for await _ in wakeups.cancelOnGracefulShutdown() {

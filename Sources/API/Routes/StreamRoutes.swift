@@ -1,0 +1,114 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import Realtime
+import ServiceLifecycle
+
+/// `GET /v1/stream`: Server-Sent Events (contract section 5).
+struct StreamRoutes: Sendable {
+    let live: LiveSubscriptions
+    let hub: Hub
+    let queueLimit: Int
+    let keepAliveInterval: Duration
+
+    func add(to group: RouterGroup<TidelineRequestContext>) {
+        group.get("stream") { request, context in
+            let caller = try context.requireCaller()
+            let topics = try Self.topics(request.uri.queryParameters.get("topics"))
+            // EventSource reconnects with its original URL plus Last-Event-ID: the header wins.
+            let since = try request.headers[HTTPField.Name("Last-Event-ID")!].map { try QueryParameters.eventID($0, field: "Last-Event-ID") }
+                ?? QueryParameters.optionalEventID(request, "since")
+            let grants = try await live.authorizeForAPI(topics, caller: caller)
+            let headers: HTTPFields = [
+                .contentType: "text/event-stream; charset=utf-8",
+                .cacheControl: "no-cache",
+                HTTPField.Name("X-Accel-Buffering")!: "no",
+            ]
+            return Response(status: .ok, headers: headers, body: ResponseBody { writer in
+                let connection = LiveConnection(user: caller.user, queueLimit: queueLimit)
+                do {
+                    try await request.body.consumeWithCancellationOnInboundClose { _ in
+                        try await withGracefulShutdownHandler {
+                            try await stream(connection, grants: grants, since: since, caller: caller, to: &writer)
+                        } onGracefulShutdown: {
+                            connection.finish()
+                        }
+                    }
+                } catch is CancellationError {
+                    // The client went away.
+                }
+                hub.disconnect(connection)
+                try? await writer.finish(nil)
+            })
+        }
+    }
+
+    private func stream(
+        _ connection: LiveConnection, grants: [LiveSubscriptions.Grant], since: Int64?, caller: Caller,
+        to writer: inout any ResponseBodyWriter
+    ) async throws {
+        try await writer.write(ByteBuffer(string: "retry: 2000\n\n"))
+        _ = try await live.subscribe(connection, to: grants, since: since) { _, event in
+            try await writer.write(ByteBuffer(string: Self.format(event)))
+        }
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            let expiresAt = caller.expiresAt
+            let interval = keepAliveInterval
+            group.addTask {
+                // Keep-alives, and the end of the stream when the token expires.
+                while true {
+                    let untilExpiry = expiresAt.timeIntervalSinceNow
+                    if untilExpiry <= 0 { connection.finish(); return }
+                    try await Task.sleep(for: min(interval, .milliseconds(Int(untilExpiry * 1000) + 1)))
+                    if expiresAt.timeIntervalSinceNow > 0 { connection.keepAlive() }
+                }
+            }
+            for await item in connection.outbound {
+                switch item {
+                case .event(_, let event):
+                    try await writer.write(ByteBuffer(string: Self.format(event)))
+                case .typing(let topic, let user, let state):
+                    let data = #"{"topic":\#(jsonString(topic.description)),"user":\#(jsonString(user)),"state":"\#(state)"}"#
+                    try await writer.write(ByteBuffer(string: "event: typing\ndata: \(data)\n\n"))
+                case .revoked(let topic):
+                    try await writer.write(ByteBuffer(string: ": subscription to \(topic) ended\n\n"))
+                case .keepAlive:
+                    try await writer.write(ByteBuffer(string: ": keep-alive\n\n"))
+                }
+            }
+            group.cancelAll()
+        }
+    }
+
+    static func format(_ event: FeedEvent) -> String {
+        "id: \(event.position)\nevent: \(event.type)\ndata: \(event.envelopeJSON)\n\n"
+    }
+
+    /// `topics=a,b,c`: required, each known, at most 100 (contract section 7).
+    static func topics(_ raw: String?) throws -> [Topic] {
+        guard let raw, !raw.isEmpty else { throw APIError.validation(field: "topics", "is required: a comma-separated list of topics") }
+        var topics: [Topic] = []
+        for part in raw.split(separator: ",", omittingEmptySubsequences: false) {
+            guard let topic = Topic(String(part)) else {
+                throw APIError.validation(field: "topics", "unknown topic \"\(part)\": use room:<room_id>, orders or notifications")
+            }
+            if !topics.contains(topic) { topics.append(topic) }
+        }
+        guard topics.count <= 100 else { throw APIError.validation(field: "topics", "at most 100 topics") }
+        return topics
+    }
+}
+
+extension LiveSubscriptions {
+    /// ``authorize(_:user:isStaff:)`` with refusals as the API's errors: an unknown room is 422
+    /// (an unknown topic), a private room the caller is not in is 403.
+    func authorizeForAPI(_ topics: [Topic], caller: Caller) async throws -> [Grant] {
+        do {
+            return try await authorize(topics, user: caller.user, isStaff: caller.isStaff)
+        } catch Refusal.unknownTopic(let detail) {
+            throw APIError.validation(field: "topics", detail)
+        } catch Refusal.forbidden(let detail) {
+            throw APIError.forbidden(detail)
+        }
+    }
+}

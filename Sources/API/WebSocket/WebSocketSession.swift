@@ -1,0 +1,203 @@
+import Domain
+import Foundation
+import HummingbirdWebSocket
+import Logging
+import NIOWebSocket
+import Realtime
+import ServiceLifecycle
+import Synchronization
+
+/// One WebSocket connection (contract section 6): a reader of client frames, a writer of live
+/// events from the connection's bounded queue, and a watch on the token's expiry.
+struct WebSocketSession: Sendable {
+    static let maxFrameBytes = 64 * 1024
+    static let maxTopics = 100
+
+    let routes: RouteContext
+    let live: LiveSubscriptions
+    let hub: Hub
+    let tokens: TokenService
+    let commandLimiter: CommandRateLimiter
+    let queueLimit: Int
+    /// Frames per second per connection before `rate_limited` errors (contract: 50).
+    let frameRate: Double
+
+    /// What the session knows and may change while it runs.
+    private final class State: Sendable {
+        struct Values {
+            var caller: Caller
+            var grants: [Topic: LiveSubscriptions.Grant] = [:]
+            var closeCode: Int?
+        }
+
+        let values: Mutex<Values>
+        init(_ caller: Caller) { values = Mutex(Values(caller: caller)) }
+    }
+
+    func run(caller: Caller, inbound: WebSocketInboundStream, outbound: WebSocketOutboundWriter, logger: Logger) async {
+        let connection = LiveConnection(user: caller.user, queueLimit: queueLimit)
+        let state = State(caller)
+        await withGracefulShutdownHandler {
+            await withTaskGroup(of: Void.self) { group in
+                group.addTask { await writeLive(connection, state: state, outbound: outbound) }
+                group.addTask { await watchExpiry(state: state, connection: connection) }
+                group.addTask {
+                    do {
+                        try await readFrames(inbound, connection: connection, state: state, outbound: outbound, logger: logger)
+                    } catch {
+                        logger.debug("websocket reader ended", metadata: ["error": "\(error)"])
+                    }
+                    connection.finish()
+                }
+                // The session ends when any of them does: the client left, the writer closed.
+                await group.next()
+                group.cancelAll()
+            }
+        } onGracefulShutdown: {
+            state.values.withLock { $0.closeCode = $0.closeCode ?? 1001 }
+            connection.finish()
+        }
+        hub.disconnect(connection)
+    }
+
+    /// Sends queued live items; when the queue ends, closes with the reason it ended.
+    private func writeLive(_ connection: LiveConnection, state: State, outbound: WebSocketOutboundWriter) async {
+        do {
+            for await item in connection.outbound {
+                switch item {
+                case .event(let topic, let event): try await outbound.write(.text(ServerFrame.event(topic, event)))
+                case .typing(let topic, let user, let typing): try await outbound.write(.text(ServerFrame.typing(topic, user: user, state: typing)))
+                case .revoked(let topic):
+                    try await outbound.write(.text(ServerFrame.error(nil, code: "forbidden", message: "no longer a member: unsubscribed from \(topic)")))
+                case .keepAlive: break
+                }
+            }
+            let code = connection.overflowed ? 4008 : state.values.withLock { $0.closeCode } ?? 1000
+            let reason = switch code {
+            case 4008: "too slow: reconnect and resume from the last event id you processed"
+            case 4001: "token expired"
+            case 4029: "frame rate limit abused"
+            case 1001: "server shutting down: reconnect and resume"
+            default: "bye"
+            }
+            try await outbound.close(WebSocketErrorCode(codeNumber: code), reason: reason)
+        } catch {
+            // The peer is gone; nothing to close.
+        }
+    }
+
+    /// Closes with 4001 when the token expires and no `auth` frame has extended it.
+    private func watchExpiry(state: State, connection: LiveConnection) async {
+        while !Task.isCancelled {
+            let remaining = state.values.withLock { $0.caller.expiresAt }.timeIntervalSinceNow
+            if remaining <= 0 {
+                state.values.withLock { $0.closeCode = 4001 }
+                connection.finish()
+                return
+            }
+            try? await Task.sleep(for: .milliseconds(Int(min(remaining, 1) * 1000) + 1))
+        }
+    }
+
+    private func readFrames(
+        _ inbound: WebSocketInboundStream, connection: LiveConnection, state: State,
+        outbound: WebSocketOutboundWriter, logger: Logger
+    ) async throws {
+        let frameLimiter = CommandRateLimiter(rate: frameRate, burst: frameRate)
+        var limitedInARow = 0
+        for try await message in inbound.messages(maxSize: Self.maxFrameBytes) {
+            if frameLimiter.acquire(for: "frames") != nil {
+                limitedInARow += 1
+                // A client that keeps going after a second of refusals is abusing the limit.
+                if limitedInARow > Int(frameRate) {
+                    state.values.withLock { $0.closeCode = 4029 }
+                    connection.finish()
+                    return
+                }
+                try await outbound.write(.text(ServerFrame.error(nil, code: "rate_limited", message: "more than \(Int(frameRate)) frames per second")))
+                continue
+            }
+            limitedInARow = 0
+            guard case .text(let text) = message else {
+                try await outbound.write(.text(ServerFrame.error(nil, code: "malformed_request", message: "frames are JSON text, not binary")))
+                continue
+            }
+            let frame: ClientFrame
+            do {
+                frame = try ClientFrame.parse(text)
+            } catch {
+                try await outbound.write(.text(ServerFrame.error(error.ref, code: error.code, message: error.message)))
+                continue
+            }
+            do {
+                try await handle(frame, connection: connection, state: state, outbound: outbound)
+            } catch {
+                let problem = ProblemMiddleware<TidelineRequestContext>.apiError(for: error, logger: logger)
+                try await outbound.write(.text(ServerFrame.error(frame.ref, code: problem.code, message: problem.detail)))
+            }
+        }
+    }
+
+    private func handle(_ frame: ClientFrame, connection: LiveConnection, state: State, outbound: WebSocketOutboundWriter) async throws {
+        let caller = state.values.withLock { $0.caller }
+        switch frame {
+        case .subscribe(let ref, let topics, let since):
+            let existing = state.values.withLock { Set($0.grants.keys) }
+            guard existing.union(topics).count <= Self.maxTopics else {
+                throw APIError.validation(field: "topics", "at most \(Self.maxTopics) topics per connection")
+            }
+            // Subscribing again to a topic starts it afresh from the new `since`.
+            let again = state.values.withLock { values in topics.compactMap { values.grants.removeValue(forKey: $0) } }
+            live.unsubscribe(connection, from: again)
+            let grants = try await live.authorizeForAPI(topics, caller: caller)
+            state.values.withLock { values in for grant in grants { values.grants[grant.topic] = grant } }
+            try await outbound.write(.text(ServerFrame.subscribed(ref, topics)))
+            let highWater = try await live.subscribe(connection, to: grants, since: since) { topic, event in
+                try await outbound.write(.text(ServerFrame.event(topic, event)))
+            }
+            try await outbound.write(.text(ServerFrame.caughtUp(ref, eventID: highWater)))
+        case .unsubscribe(let ref, let topics):
+            let grants = state.values.withLock { values in topics.compactMap { values.grants.removeValue(forKey: $0) } }
+            live.unsubscribe(connection, from: grants)
+            try await outbound.write(.text(ServerFrame.unsubscribed(ref, topics)))
+        case .post(let ref, let room, let body):
+            if let retryAfter = commandLimiter.acquire(for: caller.user) { throw APIError.rateLimited(retryAfter: retryAfter) }
+            let command = try PostMessage(body: body)
+            let idempotency = CommandRunner.Idempotency(
+                key: nil, command: "POST /v1/rooms/\(room)/messages", body: body,
+                clientMessageScope: command.clientMsgId.map { "client_msg:\(room):\($0)" }
+            )
+            let reply = try await routes.postMessage(command, in: room, by: caller, idempotency: idempotency)
+            let answer = try JSONDecoder().decode(MessageAnswer.self, from: Data(reply.json.utf8))
+            try await outbound.write(.text(ServerFrame.ack(
+                ref, extra: #","event_id":\#(jsonString(answer.event_id)),"message_id":\#(jsonString(answer.message_id))"#
+            )))
+        case .typing(_, let room, let started):
+            if let retryAfter = commandLimiter.acquire(for: caller.user) { throw APIError.rateLimited(retryAfter: retryAfter) }
+            try Room.checkTyping(roomId: room, actor: caller.user, state: try await routes.state(RoomState.self, stream: StreamName.room(room)))
+            await routes.typing.signal(room: room, user: caller.user, started: started)
+        case .auth(let ref, let token):
+            guard let renewed = await tokens.verify(token) else { throw APIError.unauthorized("the token is malformed, wrongly signed or expired") }
+            guard renewed.user == caller.user else { throw APIError.forbidden("the token is for another user") }
+            state.values.withLock { $0.caller = renewed }
+            try await outbound.write(.text(ServerFrame.ack(ref)))
+        case .ping(let ref):
+            try await outbound.write(.text(ServerFrame.pong(ref)))
+        }
+    }
+
+    private struct MessageAnswer: Decodable {
+        var message_id: String
+        var event_id: String
+    }
+}
+
+extension ClientFrame {
+    var ref: String? {
+        switch self {
+        case .subscribe(let ref, _, _), .unsubscribe(let ref, _), .post(let ref, _, _), .typing(let ref, _, _),
+             .auth(let ref, _), .ping(let ref):
+            ref
+        }
+    }
+}

@@ -1,0 +1,41 @@
+import EventStore
+import Logging
+import PostgresNIO
+import ServiceLifecycle
+
+/// The one reader of the log per process: follows it from the head at start-up (doorbell plus
+/// gap-free reads) and publishes every event to the hub. No connection polls the database.
+public final class EventFeed: Service {
+    let store: EventStore
+    let hub: Hub
+    let doorbell: Doorbell
+    let logger: Logger
+    let batchSize: Int
+
+    public init(store: EventStore, hub: Hub, doorbell: Doorbell, logger: Logger, batchSize: Int = 500) {
+        self.store = store
+        self.hub = hub
+        self.doorbell = doorbell
+        self.logger = logger
+        self.batchSize = batchSize
+    }
+
+    public func run() async throws {
+        // Retry until the database answers: nothing can be served live before we know the head.
+        while !Task.isCancelled && !Task.isShuttingDownGracefully {
+            do {
+                hub.start(at: try await store.safeHeadPosition())
+                break
+            } catch {
+                logger.warning("event feed waiting for the database", metadata: ["error": "\(String(reflecting: error))"])
+                try? await Task.sleep(for: .seconds(1))
+            }
+        }
+        await LogFollower(name: "event feed", doorbell: doorbell, logger: logger).run {
+            let page = try await self.store.readAll(after: self.hub.position, limit: self.batchSize)
+            self.hub.publish(page.events.map(FeedEvent.init))
+            if page.events.count == self.batchSize { return .moreAvailable }
+            return page.hasPendingCommits ? .pendingCommits : .caughtUp
+        }
+    }
+}

@@ -1,0 +1,58 @@
+import Domain
+import EventStore
+import Foundation
+
+/// A stored event on its way to live subscribers: its id, where it routes, and its envelope,
+/// encoded once per process however many connections receive it.
+public struct FeedEvent: Sendable {
+    public let position: Int64
+    public let type: String
+    /// The contract's envelope as one line of JSON.
+    public let envelopeJSON: String
+    public let keys: [RoutingKey]
+    /// For `chat.member_left`: who left which room, so private-room subscriptions end.
+    public let departure: (room: String, user: String)?
+
+    public init(_ event: RecordedEvent) {
+        position = event.position
+        type = event.type
+        envelopeJSON = event.envelopeJSON
+        let decoded = try? DomainEvent.decode(type: event.type, data: Data(event.data.utf8))
+        switch decoded {
+        case .roomCreated(let e)?: keys = [.room(e.roomId)]; departure = nil
+        case .memberJoined(let e)?: keys = [.room(e.roomId)]; departure = nil
+        case .memberLeft(let e)?: keys = [.room(e.roomId)]; departure = (e.roomId, e.user)
+        case .messagePosted(let e)?: keys = [.room(e.roomId)]; departure = nil
+        case .orderCreated(let e)?: keys = [.ordersOf(e.customerId), .allOrders]; departure = nil
+        case .notificationSent(let e)?: keys = [.notificationsOf(e.userId)]; departure = nil
+        case .notificationRead(let e)?: keys = [.notificationsOf(e.userId)]; departure = nil
+        case nil: keys = []; departure = nil
+        }
+    }
+}
+
+extension RecordedEvent {
+    /// The contract's event envelope (section 1) as one line of JSON. `data` and `metadata` are
+    /// the stored JSON, embedded without decoding and re-encoding.
+    public var envelopeJSON: String {
+        #"{"id":"\#(position)","stream":\#(jsonString(streamName)),"version":\#(version),"type":\#(jsonString(type)),"occurred_at":"\#(occurredAt)","data":\#(data),"metadata":\#(metadata)}"#
+    }
+}
+
+/// A JSON string literal for `value`.
+public func jsonString(_ value: String) -> String {
+    var out = "\""
+    out.reserveCapacity(value.utf8.count + 2)
+    for scalar in value.unicodeScalars {
+        switch scalar {
+        case "\"": out += "\\\""
+        case "\\": out += "\\\\"
+        case "\n": out += "\\n"
+        case "\r": out += "\\r"
+        case "\t": out += "\\t"
+        case _ where scalar.value < 0x20: out += String(format: "\\u%04x", scalar.value)
+        default: out.unicodeScalars.append(scalar)
+        }
+    }
+    return out + "\""
+}
