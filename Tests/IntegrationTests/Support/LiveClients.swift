@@ -14,6 +14,14 @@ struct SSEMessage: Sendable, Equatable {
     var json: JSONValue { (try? JSONDecoder().decode(JSONValue.self, from: Data(data.utf8))) ?? .null }
 }
 
+/// The tests' HTTP client. Its pool must be large: every SSE stream a test abandons keeps its
+/// connection until the server ends it, and a small pool would make later requests wait forever.
+let testHTTPClient: HTTPClient = {
+    var configuration = HTTPClient.Configuration()
+    configuration.connectionPool.concurrentHTTP1ConnectionsPerHostSoftLimit = 512
+    return HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
+}()
+
 /// A streaming SSE reader over a real HTTP connection.
 enum SSEClient {
     /// Opens `GET path` on the test server.
@@ -21,31 +29,50 @@ enum SSEClient {
         var request = HTTPClientRequest(url: "http://127.0.0.1:\(port)\(path)")
         request.headers.add(name: "Authorization", value: "Bearer \(token)")
         for (name, value) in headers { request.headers.add(name: name, value: value) }
-        return try await HTTPClient.shared.execute(request, timeout: .seconds(60))
+        return try await testHTTPClient.execute(request, timeout: .seconds(60))
     }
 
     /// Reads messages (and comment lines, as `event: ":"`) until `done` says so, then stops reading.
     static func read(_ response: HTTPClientResponse, until done: ([SSEMessage]) -> Bool) async throws -> [SSEMessage] {
+        var reader = SSEReader(response)
+        return try await reader.read(until: done)
+    }
+}
+
+/// Reads one SSE response in steps, so a test can act between them.
+struct SSEReader {
+    private var iterator: HTTPClientResponse.Body.AsyncIterator
+    private var buffer = ""
+
+    init(_ response: HTTPClientResponse) {
+        iterator = response.body.makeAsyncIterator()
+    }
+
+    /// The messages from here until `done` says so (it sees only this call's messages).
+    mutating func read(until done: ([SSEMessage]) -> Bool) async throws -> [SSEMessage] {
         var messages: [SSEMessage] = []
-        var buffer = ""
-        for try await chunk in response.body {
-            buffer += String(buffer: chunk)
+        while true {
             while let end = buffer.range(of: "\n\n") {
                 let block = String(buffer[..<end.lowerBound])
                 buffer.removeSubrange(..<end.upperBound)
-                var message = SSEMessage(id: nil, event: nil, data: "")
-                for line in block.split(separator: "\n", omittingEmptySubsequences: false) {
-                    if line.hasPrefix(":") { message.event = ":"; message.data = String(line) }
-                    else if line.hasPrefix("id: ") { message.id = String(line.dropFirst(4)) }
-                    else if line.hasPrefix("event: ") { message.event = String(line.dropFirst(7)) }
-                    else if line.hasPrefix("data: ") { message.data = String(line.dropFirst(6)) }
-                    else if line.hasPrefix("retry: ") { message.event = "retry"; message.data = String(line.dropFirst(7)) }
-                }
-                messages.append(message)
+                messages.append(Self.parse(block))
                 if done(messages) { return messages }
             }
+            guard let chunk = try await iterator.next() else { return messages }
+            buffer += String(buffer: chunk)
         }
-        return messages
+    }
+
+    static func parse(_ block: String) -> SSEMessage {
+        var message = SSEMessage(id: nil, event: nil, data: "")
+        for line in block.split(separator: "\n", omittingEmptySubsequences: false) {
+            if line.hasPrefix(":") { message.event = ":"; message.data = String(line) }
+            else if line.hasPrefix("id: ") { message.id = String(line.dropFirst(4)) }
+            else if line.hasPrefix("event: ") { message.event = String(line.dropFirst(7)) }
+            else if line.hasPrefix("data: ") { message.data = String(line.dropFirst(6)) }
+            else if line.hasPrefix("retry: ") { message.event = "retry"; message.data = String(line.dropFirst(7)) }
+        }
+        return message
     }
 }
 
@@ -53,6 +80,8 @@ extension Array where Element == SSEMessage {
     /// The stored events received (messages with an id), in arrival order.
     var events: [SSEMessage] { filter { $0.id != nil } }
     var texts: [String] { events.filter { $0.event == "chat.message_posted" }.compactMap { $0.json[member: "data"]?[member: "text"]?.asString } }
+    /// How many chat messages arrived; cheap enough to ask after every message (no JSON parsing).
+    var messageCount: Int { lazy.filter { $0.event == "chat.message_posted" }.count }
 }
 
 /// Reads WebSocket text frames as JSON.
@@ -86,4 +115,21 @@ struct FrameReader {
 
 extension JSONValue {
     var frameType: String? { self[member: "type"]?.asString }
+}
+
+/// Concurrent REST calls over their own connections (the test server's client is one
+/// keep-alive connection, so it cannot show what concurrent writers do).
+enum ConcurrentClient {
+    /// POSTs JSON and returns the status and the parsed body.
+    static func post(port: Int, path: String, token: String, json: String) async throws -> (status: Int, body: JSONValue) {
+        var request = HTTPClientRequest(url: "http://127.0.0.1:\(port)\(path)")
+        request.method = .POST
+        request.headers.add(name: "Authorization", value: "Bearer \(token)")
+        request.headers.add(name: "Content-Type", value: "application/json")
+        request.body = .bytes(ByteBuffer(string: json))
+        let response = try await testHTTPClient.execute(request, timeout: .seconds(30))
+        let body = try await response.body.collect(upTo: 1 << 20)
+        let value = (try? JSONDecoder().decode(JSONValue.self, from: Data(buffer: body))) ?? .null
+        return (Int(response.status.code), value)
+    }
 }

@@ -33,6 +33,28 @@ final class ServerProcess: @unchecked Sendable {
         try ServerProcess(arguments: ["serve", "--port", "0"], database: database)
     }
 
+    /// `tideline serve --dev` on a free port the test can reach.
+    static func serve(database: DatabaseURL, port: Int) throws -> ServerProcess {
+        try ServerProcess(arguments: ["serve", "--dev", "--port", String(port)], database: database)
+    }
+
+    /// A TCP port on 127.0.0.1 that nothing listens on now (the kernel picks it).
+    static func freePort() throws -> Int {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(fd) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        address.sin_port = 0
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let bound = withUnsafeMutablePointer(to: &address) { pointer in
+            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) == 0 && getsockname(fd, $0, &length) == 0 }
+        }
+        struct NoPort: Error {}
+        guard bound else { throw NoPort() }
+        return Int(UInt16(bigEndian: address.sin_port))
+    }
+
     /// Runs a CLI command to completion and returns its exit status and output.
     static func run(_ arguments: [String], database: DatabaseURL) async throws -> (status: Int32, output: String) {
         let child = try ServerProcess(arguments: arguments, database: database)

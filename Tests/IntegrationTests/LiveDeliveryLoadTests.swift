@@ -1,0 +1,135 @@
+import Domain
+import Foundation
+import HummingbirdWSTesting
+import PostgresNIO
+import Testing
+import WSClient
+
+/// Live delivery under concurrency, interruption and slow readers.
+@Suite struct LiveDeliveryLoadTests {
+    @Test func aStaffSubscriberToFourRoomsGetsEveryMessageOfSixteenWritersOnceInOrder() async throws {
+        try await TestServer.run { server in
+            let rooms = (0..<4).map { _ in TestServer.uniqueID("room") }
+            for room in rooms { try await server.createRoom(room, by: "owner") }
+            let writers = 16
+            let perWriter = 12
+            let port = server.client.port!
+            var tokens: [String] = []
+            for writer in 0..<writers {
+                let user = "writer-\(writer)"
+                tokens.append(try await server.token(user))
+                for room in rooms { _ = try await server.post("/v1/rooms/\(room)/join", as: user) }
+            }
+            let writerTokens = tokens
+            let staff = try await server.token("ops", staff: true)
+            try await server.client.ws("/v1/ws?access_token=\(staff)") { inbound, outbound, _ in
+                var frames = FrameReader(inbound)
+                let topics = rooms.map { "\"room:\($0)\"" }.joined(separator: ",")
+                try await outbound.write(.text(#"{"type":"subscribe","ref":"s","topics":[\#(topics)]}"#))
+                _ = try await frames.until { $0.frameType == "caught_up" }
+
+                let posted = try await withThrowingTaskGroup(of: [String].self) { group in
+                    for writer in 0..<writers {
+                        let token = writerTokens[writer]
+                        group.addTask {
+                            var ids: [String] = []
+                            for n in 0..<perWriter {
+                                let room = rooms[(writer + n) % rooms.count]
+                                let reply = try await ConcurrentClient.post(
+                                    port: port, path: "/v1/rooms/\(room)/messages", token: token, json: #"{"text":"w\#(writer) n\#(n)"}"#
+                                )
+                                #expect(reply.status == 201)
+                                if let id = reply.body[member: "event_id"]?.asString { ids.append(id) }
+                            }
+                            return ids
+                        }
+                    }
+                    return try await group.reduce(into: [String]()) { $0 += $1 }
+                }
+                var received: [Int64] = []
+                while received.count < posted.count, let frame = try await frames.next() {
+                    guard frame.frameType == "event", frame[member: "event"]?[member: "type"]?.asString == "chat.message_posted" else { continue }
+                    received.append(Int64(frame[member: "event"]![member: "id"]!.asString!)!)
+                }
+                #expect(posted.count == writers * perWriter)
+                #expect(received == received.sorted(), "increasing id order")
+                #expect(Set(received).count == received.count, "exactly once")
+                #expect(Set(received) == Set(posted.compactMap { Int64($0) }), "every message")
+                try await outbound.close(.normalClosure, reason: nil)
+            }
+        }
+    }
+
+    @Test func aClientCutOffTwentyTimesWhilePostsArriveEndsWithExactlyTheFullSet() async throws {
+        try await TestServer.run { server in
+            let room = TestServer.uniqueID("room")
+            try await server.createRoom(room, by: "alice")
+            let port = server.client.port!
+            let token = try await server.token("alice")
+            let total = 2_000
+            let writers = 8
+            async let posting: Void = withThrowingTaskGroup(of: Void.self) { group in
+                for writer in 0..<writers {
+                    group.addTask {
+                        for n in stride(from: writer, to: total, by: writers) {
+                            let reply = try await ConcurrentClient.post(
+                                port: port, path: "/v1/rooms/\(room)/messages", token: token, json: #"{"text":"m\#(n)"}"#
+                            )
+                            #expect(reply.status == 201)
+                        }
+                    }
+                }
+                try await group.waitForAll()
+            }
+            var texts: [String] = []
+            var lastID = "0"
+            // Twenty cut-offs after a random number of messages, each followed by a resume.
+            for _ in 0..<20 {
+                let stream = try await SSEClient.open(
+                    port: port, path: "/v1/stream?topics=room:\(room)", token: token, headers: [("Last-Event-ID", lastID)]
+                )
+                let wanted = texts.count + Int.random(in: 1...60)
+                let part = try await SSEClient.read(stream) { texts.count + $0.messageCount >= min(wanted, total) }
+                texts += part.texts
+                lastID = part.events.last?.id ?? lastID
+            }
+            let rest = try await SSEClient.open(
+                port: port, path: "/v1/stream?topics=room:\(room)", token: token, headers: [("Last-Event-ID", lastID)]
+            )
+            let remainder = try await SSEClient.read(rest) { texts.count + $0.messageCount >= total }
+            texts += remainder.texts
+            try await posting
+            #expect(texts.count == total, "no duplicate")
+            #expect(Set(texts) == Set((0..<total).map { "m\($0)" }), "no gap")
+        }
+    }
+
+    @Test func killingTheListenConnectionLosesNothing() async throws {
+        try await TestServer.run { server in
+            let room = TestServer.uniqueID("room")
+            try await server.createRoom(room, by: "alice")
+            let token = try await server.token("alice")
+            let stream = try await SSEClient.open(port: server.client.port!, path: "/v1/stream?topics=room:\(room)", token: token)
+            async let reading = SSEClient.read(stream) { $0.messageCount >= 20 }
+            for n in 0..<10 { _ = try await server.postMessage("m\(n)", in: room, by: "alice") }
+            // Kill the backend that LISTENs for this server's doorbell, mid-stream.
+            try await TestDatabase.withConnection(server.database) { connection in
+                try await connection.query(
+                    """
+                    SELECT pg_terminate_backend(pid) FROM pg_stat_activity
+                    WHERE datname = current_database() AND query LIKE 'LISTEN%'
+                    """,
+                    logger: TestDatabase.logger
+                )
+            }
+            for n in 10..<20 { _ = try await server.postMessage("m\(n)", in: room, by: "alice") }
+            let texts = try await reading.texts
+            #expect(texts == (0..<20).map { "m\($0)" })
+            // The server is ready again once it has reconnected.
+            let ready = try await eventually { () async throws -> Bool? in
+                try await server.get("/ready", as: nil).status == .ok ? true : nil
+            }
+            #expect(ready == true)
+        }
+    }
+}
