@@ -66,11 +66,8 @@ public final class LiveConnection: Sendable {
             subscription.lastSent = max(subscription.lastSent, replayedUpTo)
             let held = subscription.pending ?? []
             subscription.pending = nil
-            for event in held where event.position > subscription.lastSent {
-                guard Self.enqueue(.event(topic: subscription.topic, event), to: continuation, state: &state) else { return }
-                subscription.lastSent = event.position
-            }
             state.subscriptions[key] = subscription
+            for event in held { sendLive(event, via: key, state: &state) }
         }
     }
 
@@ -82,21 +79,26 @@ public final class LiveConnection: Sendable {
     func deliver(_ event: FeedEvent, via key: RoutingKey) {
         state.withLock { state in
             guard var subscription = state.subscriptions[key], !state.overflowed else { return }
-            if subscription.pending != nil {
+            guard subscription.pending == nil else {
                 subscription.pending!.append(event)
                 state.subscriptions[key] = subscription
                 if subscription.pending!.count > pendingLimit { Self.overflow(&state, continuation) }
                 return
             }
-            guard event.position > subscription.lastSent else { return }
-            guard Self.enqueue(.event(topic: subscription.topic, event), to: continuation, state: &state) else { return }
-            subscription.lastSent = event.position
-            state.subscriptions[key] = subscription
-            // A member who leaves a private room receives their own departure, then nothing more.
-            if subscription.privateRoom, let departure = event.departure, departure.user == user {
-                state.subscriptions[key] = nil
-                _ = Self.enqueue(.revoked(subscription.topic), to: continuation, state: &state)
-            }
+            sendLive(event, via: key, state: &state)
+        }
+    }
+
+    /// Queues one event on a live subscription, once and in order.
+    private func sendLive(_ event: FeedEvent, via key: RoutingKey, state: inout State) {
+        guard var subscription = state.subscriptions[key], !state.overflowed, event.position > subscription.lastSent else { return }
+        guard Self.enqueue(.event(topic: subscription.topic, event), to: continuation, state: &state) else { return }
+        subscription.lastSent = event.position
+        state.subscriptions[key] = subscription
+        // A member who leaves a private room receives their own departure, then nothing more.
+        if subscription.privateRoom, let departure = event.departure, departure.user == user {
+            state.subscriptions[key] = nil
+            _ = Self.enqueue(.revoked(subscription.topic), to: continuation, state: &state)
         }
     }
 

@@ -6,6 +6,6 @@ struct TidelineBench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "tideline-bench",
         abstract: "Measure Tideline (always next to a baseline: see scripts/bench-append).",
-        subcommands: [AppendLoop.self]
+        subcommands: [AppendLoop.self, Latency.self]
     )
 }

@@ -171,6 +171,27 @@ import WSClient
         }
     }
 
+    @Test func aMemberWhoLeavesAPrivateRoomStopsReceivingIt() async throws {
+        try await TestServer.run { server in
+            let room = TestServer.uniqueID("secret")
+            try await server.createRoom(room, by: "alice", visibility: "private")
+            _ = try await server.post("/v1/rooms/\(room)/members", as: "alice", json: #"{"user":"bob"}"#)
+            let token = try await server.token("bob")
+            try await server.client.ws("/v1/ws?access_token=\(token)") { inbound, outbound, _ in
+                var frames = FrameReader(inbound)
+                try await outbound.write(.text(#"{"type":"subscribe","ref":"1","topics":["room:\#(room)"]}"#))
+                _ = try await frames.until { $0.frameType == "caught_up" }
+                #expect(try await server.post("/v1/rooms/\(room)/leave", as: "bob").status == .ok)
+                // Bob sees his own departure, then is told the subscription ended.
+                let departure = try await frames.until { $0.frameType == "event" }.last
+                #expect(departure?[member: "event"]?[member: "type"]?.asString == "chat.member_left")
+                let ended = try await frames.until { $0.frameType == "error" }.last
+                #expect(ended?[member: "code"]?.asString == "forbidden")
+                try await outbound.close(.normalClosure, reason: nil)
+            }
+        }
+    }
+
     @Test func aWebSocketHandshakeWithoutAValidTokenIsRefusedBeforeUpgrading() async throws {
         try await TestServer.run { server in
             await #expect(throws: (any Error).self) {
