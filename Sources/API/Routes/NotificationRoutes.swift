@@ -11,7 +11,7 @@ extension RouteContext {
             let command = try SendNotification(body: body)
             let notificationID = GeneratedID.make("n")
             let stream = StreamName.notifications(forUser: command.userId)
-            return try await runner.run(
+            return try await runner.execute(
                 caller: caller, idempotency: try .init(request: request, body: body), stream: stream,
                 evolve: { Notifications.evolve($0, $1, version: $2) },
                 decide: { state in
@@ -21,7 +21,7 @@ extension RouteContext {
                     let eventID = try await Self.eventID(of: outcome, stream: stream, on: connection, logger: logger)
                     return .init(status: .created, json: try JSONResponse.encode(NotificationReply(notificationId: notificationID, eventId: String(eventID))))
                 }
-            )
+            ).response
         }
         group.get("notifications") { request, context in
             let caller = try context.requireCaller()
@@ -38,7 +38,7 @@ extension RouteContext {
             let body = try await body(request, required: false)
             // The caller's own stream: someone else's notification is simply not found there.
             let stream = StreamName.notifications(forUser: caller.user)
-            return try await runner.run(
+            return try await runner.execute(
                 caller: caller, idempotency: try .init(request: request, body: body), stream: stream,
                 evolve: { Notifications.evolve($0, $1, version: $2) },
                 decide: { state in try Notifications.markRead(notificationId: notificationID, user: caller.user, state: state) },
@@ -46,7 +46,7 @@ extension RouteContext {
                     let eventID = try await Self.eventID(of: outcome, stream: stream, on: connection, logger: logger)
                     return .init(status: .ok, json: try JSONResponse.encode(NotificationReply(notificationId: notificationID, eventId: String(eventID))))
                 }
-            )
+            ).response
         }
     }
 }

@@ -12,7 +12,7 @@ extension RouteContext {
             let command = try CreateOrder(body: body)
             let orderID = command.orderId ?? GeneratedID.make("o")
             let stream = StreamName.order(orderID)
-            return try await runner.run(
+            return try await runner.execute(
                 caller: caller, idempotency: try .init(request: request, body: body), stream: stream,
                 evolve: { Order.evolve($0, $1, version: $2) },
                 decide: { state in .append(try Order.create(command, orderId: orderID, customer: caller.user, state: state)) },
@@ -22,7 +22,7 @@ extension RouteContext {
                         OrderReply(orderId: orderID, totalCents: command.totalCents, eventId: String(eventID))
                     ))
                 }
-            )
+            ).response
         }
         group.get("orders/:order_id") { _, context in
             let caller = try context.requireCaller()

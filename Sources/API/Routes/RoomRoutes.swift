@@ -11,7 +11,7 @@ extension RouteContext {
             let body = try await body(request)
             let command = try CreateRoom(body: body)
             let stream = StreamName.room(command.roomId)
-            return try await runner.run(
+            return try await runner.execute(
                 caller: caller, idempotency: try .init(request: request, body: body), stream: stream,
                 evolve: { Room.evolve($0, $1, version: $2) },
                 decide: { state in .append(try Room.create(command, actor: caller.user, state: state)) },
@@ -19,7 +19,7 @@ extension RouteContext {
                     let eventID = try await Self.eventID(of: outcome, stream: stream, on: connection, logger: logger)
                     return .init(status: .created, json: try JSONResponse.encode(RoomReply(roomId: command.roomId, eventId: String(eventID))))
                 }
-            )
+            ).response
         }
         group.post("rooms/:room_id/join") { request, context in
             try await roomCommand(request, context) { roomID, caller, _ in
@@ -124,7 +124,7 @@ extension RouteContext {
         let body = try await body(request, required: bodyRequired)
         let decide = try decision(roomID, caller, body)
         let stream = StreamName.room(roomID)
-        return try await runner.run(
+        return try await runner.execute(
             caller: caller, idempotency: try .init(request: request, body: body), stream: stream,
             evolve: { Room.evolve($0, $1, version: $2) },
             decide: decide,
@@ -132,7 +132,7 @@ extension RouteContext {
                 let eventID = try await Self.eventID(of: outcome, stream: stream, on: connection, logger: logger)
                 return .init(status: .ok, json: try JSONResponse.encode(RoomReply(roomId: roomID, eventId: String(eventID))))
             }
-        )
+        ).response
     }
 }
 

@@ -65,18 +65,7 @@ struct CommandRunner: Sendable {
 
     private struct DuplicateInFlight: Error {}
 
-    func run<State: Codable & Equatable & Sendable>(
-        caller: Caller,
-        idempotency: Idempotency,
-        stream: String,
-        evolve: (State?, DomainEvent, Int64) -> State?,
-        decide: (State?) throws -> Decision,
-        reply: (CommandOutcome, PostgresConnection) async throws -> Reply
-    ) async throws -> Response {
-        try await execute(caller: caller, idempotency: idempotency, stream: stream, evolve: evolve, decide: decide, reply: reply).response
-    }
-
-    /// ``run(caller:idempotency:stream:evolve:decide:reply:)`` for transports other than HTTP.
+    /// Runs the command; REST answers with `.response`, the WebSocket with an `ack` frame.
     func execute<State: Codable & Equatable & Sendable>(
         caller: Caller,
         idempotency: Idempotency,
