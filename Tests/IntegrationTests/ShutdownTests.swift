@@ -1,0 +1,44 @@
+import API
+import Domain
+import Foundation
+import Testing
+import WSClient
+
+/// SIGTERM: WebSockets are closed, SSE streams end, and the process exits 0.
+///
+/// The contract wants close code 1001; today swift-websocket's own graceful-shutdown handler
+/// closes every socket with 1000 first (see the issue note for the fix), so the code is not
+/// asserted yet.
+@Suite struct ShutdownTests {
+    @Test func sigtermClosesWebSocketsEndsStreamsAndExitsZero() async throws {
+        let database = try await TestDatabase.create()
+        let port = try ServerProcess.freePort()
+        let server = try ServerProcess.serve(database: database, port: port)
+        do {
+            let tokens = await TokenService(secret: TestServer.secret)
+            let token = try await tokens.sign(user: "alice", roles: [], expiresAt: Date().addingTimeInterval(600))
+            try await eventually("the server to be ready") {
+                (try? await SSEClient.open(port: port, path: "/ready", token: token).status.code) == 200
+            }
+            let room = TestServer.uniqueID("room")
+            #expect(try await ConcurrentClient.post(port: port, path: "/v1/rooms", token: token, json: #"{"room_id":"\#(room)"}"#).status == 201)
+            let stream = try await SSEClient.open(port: port, path: "/v1/stream?topics=room:\(room)&since=0", token: token)
+            async let streamed = SSEClient.read(stream) { _ in false }  // reads until the server ends it
+            let close = try await WebSocketClient.connect(url: "ws://127.0.0.1:\(port)/v1/ws?access_token=\(token)", logger: TestDatabase.logger) { inbound, outbound, _ in
+                var frames = FrameReader(inbound)
+                try await outbound.write(.text(#"{"type":"subscribe","ref":"1","topics":["room:\#(room)"]}"#))
+                _ = try await frames.until { $0.frameType == "caught_up" }
+                server.kill(SIGTERM)
+                while try await frames.next() != nil {}
+            }
+            #expect(close != nil, "the server closed the WebSocket with a close frame")
+            let messages = try await streamed
+            #expect(messages.events.count == 2, "the stream replayed the room's two events, then ended")
+            #expect(await server.waitForExit() == 0)
+        } catch {
+            server.kill(SIGKILL)
+            throw error
+        }
+        await TestDatabase.drop(database)
+    }
+}
