@@ -12,10 +12,13 @@ import ServiceLifecycle
 /// Builds the whole server: migrations applied, the pool, the doorbell, the projectors and the
 /// HTTP routes. The executable and the tests call the same function.
 /// - Parameter metrics: the registry `/metrics` shows (the executable bootstraps swift-metrics with it).
+/// - Parameter webSocketSessions: run it after the application in the outer service group so
+///   that WebSockets are closed with 1001 on shutdown (see ``WebSocketSessions``).
 public func buildApplication(
     configuration: AppConfiguration,
     logger: Logger,
-    metrics: PrometheusCollectorRegistry? = nil
+    metrics: PrometheusCollectorRegistry? = nil,
+    webSocketSessions: WebSocketSessions = WebSocketSessions()
 ) async throws -> some ApplicationProtocol {
     try configuration.validate()
     // Tables first: the projectors start reading as soon as the services run.
@@ -71,7 +74,8 @@ public func buildApplication(
     let webSockets = WebSocketRoutes(
         session: WebSocketSession(
             routes: routes, live: live, hub: hub, tokens: tokens, commandLimiter: commandLimiter,
-            queueLimit: configuration.liveQueueLimit, frameRate: configuration.webSocketFrameRate
+            queueLimit: configuration.liveQueueLimit, frameRate: configuration.webSocketFrameRate,
+            sessions: webSocketSessions
         ),
         auth: auth
     )

@@ -62,10 +62,14 @@ struct Serve: AsyncParsableCommand {
 
         let registry = PrometheusCollectorRegistry()
         MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
-        let app = try await buildApplication(configuration: configuration, logger: logger, metrics: registry)
+        let webSocketSessions = WebSocketSessions()
+        let app = try await buildApplication(
+            configuration: configuration, logger: logger, metrics: registry, webSocketSessions: webSocketSessions
+        )
         // Hummingbird's own group has no shutdown deadline: one stuck stream would hang SIGTERM.
         var groupConfiguration = ServiceGroupConfiguration(
-            services: [app], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger
+            // After the app, so it stops first: it closes WebSockets with 1001 before the server quiesces.
+            services: [app, webSocketSessions], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger
         )
         groupConfiguration.maximumGracefulShutdownDuration = .seconds(10)
         let group = ServiceGroup(configuration: groupConfiguration)

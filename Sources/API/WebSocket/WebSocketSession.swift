@@ -21,6 +21,8 @@ struct WebSocketSession: Sendable {
     let queueLimit: Int
     /// Frames per second per connection before `rate_limited` errors (contract: 50).
     let frameRate: Double
+    /// Where shutdown finds this session to close it with 1001.
+    let sessions: WebSocketSessions
 
     /// What the session knows and may change while it runs.
     private final class State: Sendable {
@@ -37,6 +39,12 @@ struct WebSocketSession: Sendable {
     func run(caller: Caller, inbound: WebSocketInboundStream, outbound: WebSocketOutboundWriter, logger: Logger) async {
         let connection = LiveConnection(user: caller.user, queueLimit: queueLimit)
         let state = State(caller)
+        let goingAway: @Sendable () -> Void = {
+            state.values.withLock { $0.closeCode = $0.closeCode ?? 1001 }
+            connection.finish()
+        }
+        let registration = sessions.add(closeGoingAway: goingAway)
+        defer { sessions.remove(registration) }
         await withGracefulShutdownHandler {
             await withTaskGroup(of: Void.self) { group in
                 group.addTask { await writeLive(connection, state: state, outbound: outbound) }
@@ -54,8 +62,7 @@ struct WebSocketSession: Sendable {
                 group.cancelAll()
             }
         } onGracefulShutdown: {
-            state.values.withLock { $0.closeCode = $0.closeCode ?? 1001 }
-            connection.finish()
+            goingAway()
         }
         hub.disconnect(connection)
     }
