@@ -34,6 +34,7 @@ public struct EventStore: Sendable {
     ///
     /// It must be the transaction's first write and its only append (the database refuses
     /// otherwise): that is what keeps the global order gap-free.
+    @discardableResult
     public static func append(
         _ events: [NewEvent],
         to stream: String,

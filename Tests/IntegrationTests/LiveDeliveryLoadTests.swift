@@ -113,7 +113,7 @@ import WSClient
             async let reading = SSEClient.read(stream) { $0.messageCount >= 20 }
             for n in 0..<10 { _ = try await server.postMessage("m\(n)", in: room, by: "alice") }
             // Kill the backend that LISTENs for this server's doorbell, mid-stream.
-            try await TestDatabase.withConnection(server.database) { connection in
+            _ = try await TestDatabase.withConnection(server.database) { connection in
                 try await connection.query(
                     """
                     SELECT pg_terminate_backend(pid) FROM pg_stat_activity

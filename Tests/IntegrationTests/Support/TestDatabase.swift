@@ -35,7 +35,7 @@ enum TestDatabase {
         let server = try serverURL()
         let name = "t_" + UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "")
         let template = migrated ? try await migratedTemplate.value : "template1"
-        try await withConnection(server) { connection in
+        _ = try await withConnection(server) { connection in
             try await connection.query("CREATE DATABASE \(unescaped: name) TEMPLATE \(unescaped: template)", logger: logger)
         }
         return server.with(database: name)
@@ -53,7 +53,7 @@ enum TestDatabase {
     private static let migratedTemplate = Task<String, any Error> {
         let server = try serverURL()
         let name = "tl_template_" + UUID().uuidString.prefix(8).lowercased()
-        try await withConnection(server) { connection in
+        _ = try await withConnection(server) { connection in
             try await connection.query("CREATE DATABASE \(unescaped: name)", logger: logger)
         }
         try await migrate(database: server.with(database: name), directory: migrationsDirectory, logger: logger)
