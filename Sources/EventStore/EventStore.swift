@@ -115,9 +115,10 @@ public struct EventStore: Sendable {
         return try await Self.collect(rows)
     }
 
-    /// The global position of a stream's event at a given version.
-    public func position(ofVersion version: Int64, in stream: String) async throws -> Int64? {
-        let rows = try await client.query(
+    /// The global position of a stream's event at a given version, read on `connection` (inside
+    /// a command's transaction, say); nil when the stream has no such version.
+    public static func position(ofVersion version: Int64, in stream: String, on connection: PostgresConnection, logger: Logger) async throws -> Int64? {
+        let rows = try await connection.query(
             "SELECT position FROM events WHERE stream_name = \(stream) AND version = \(version)",
             logger: logger
         )

@@ -38,11 +38,10 @@ struct RouteContext: Sendable {
     /// The global id of the event at `version` in `stream` (for commands that had already had
     /// their effect: the contract answers with the id of the event that did it).
     static func eventID(ofVersion version: Int64, in stream: String, on connection: PostgresConnection, logger: Logger) async throws -> Int64 {
-        let rows = try await connection.query(
-            "SELECT position FROM events WHERE stream_name = \(stream) AND version = \(version)", logger: logger
-        )
-        for try await position in rows.decode(Int64.self) { return position }
-        throw APIError.conflict("the event at version \(version) of \(stream) was not found")
+        guard let position = try await EventStore.position(ofVersion: version, in: stream, on: connection, logger: logger) else {
+            throw APIError.conflict("the event at version \(version) of \(stream) was not found")
+        }
+        return position
     }
 
     /// The id a command's reply carries: its last appended event, or the one that had done it.

@@ -94,6 +94,17 @@ func eventually<T>(
     return nil
 }
 
+/// Waits until `condition` holds (a reaction in another process, a reader catching up),
+/// checking every 50 ms, and fails after `limit` rather than hanging the suite.
+func eventually(limit: Duration = .seconds(60), _ what: String, _ condition: () async throws -> Bool) async throws {
+    let interval = Duration.milliseconds(50)
+    let attempts = Int(limit / interval)
+    guard try await eventually(attempts: attempts, every: interval, { try await condition() ? true : nil }) != nil else {
+        struct TimedOut: Error, CustomStringConvertible { let description: String }
+        throw TimedOut(description: "gave up waiting for: \(what)")
+    }
+}
+
 extension TestServer {
     /// A GET that reads one's own writes (its path carries `min_event_id`). A 503 is the
     /// contract's "not caught up yet, retry after `Retry-After`": do as a client would, a few times.

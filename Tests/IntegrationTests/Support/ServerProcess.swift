@@ -82,19 +82,3 @@ final class ServerProcess: @unchecked Sendable {
         }
     }
 }
-
-/// Waits for something asynchronous the test cannot be told about (a reaction in another
-/// process), checking every 50 ms, failing after `limit` rather than hanging the suite.
-func eventually(
-    limit: Duration = .seconds(60), _ what: String,
-    _ condition: () async throws -> Bool
-) async throws {
-    let deadline = ContinuousClock.now + limit
-    while try await !condition() {
-        guard ContinuousClock.now < deadline else {
-            struct TimedOut: Error, CustomStringConvertible { let description: String }
-            throw TimedOut(description: "gave up waiting for: \(what)")
-        }
-        try await Task.sleep(for: .milliseconds(50))
-    }
-}
