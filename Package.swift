@@ -105,10 +105,17 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // The terminal chat client's logic: reconnect policy, outbox, timeline, typing line, line
+        // editor, rendering. Foundation only, no I/O, so it is unit-tested without a network.
+        .target(name: "ChatCore", swiftSettings: swiftSettings),
         .executableTarget(
             name: "tideline-chat",
             dependencies: [
+                "ChatCore",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "WSClient", package: "swift-websocket"),
+                .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -126,6 +133,7 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(name: "DomainTests", dependencies: ["Domain"], swiftSettings: swiftSettings),
+        .testTarget(name: "ChatCoreTests", dependencies: ["ChatCore"], swiftSettings: swiftSettings),
         .testTarget(
             name: "IntegrationTests",
             dependencies: [
