@@ -35,8 +35,10 @@ public struct ChatSession: Sendable {
         case roomLeft(room: String)
         case roomsListed([RoomSummary])
         case requestFailed(String)
-        /// A line the user submitted.
+        /// A line the user submitted: a message or a /command.
         case line(String)
+        /// A message, taken as it is (line mode: every input line is a message).
+        case message(String)
         /// The input line changed.
         case edited(at: ContinuousClock.Instant, isEmpty: Bool)
         case tick(at: ContinuousClock.Instant)
@@ -119,6 +121,9 @@ public struct ChatSession: Sendable {
         case .roomsListed(let rooms): return listed(rooms)
         case .requestFailed(let reason): return [.show(.problem(reason))]
         case .line(let line): return submitted(line)
+        case .message(let text):
+            let trimmed = text.trimmingCharacters(in: .whitespacesAndNewlines)
+            return trimmed.isEmpty ? [] : say(trimmed)
         case .edited(let now, let isEmpty):
             return typingEffects(debouncer.edited(at: now, isEmpty: isEmpty))
         case .tick(let now):
@@ -265,14 +270,7 @@ public struct ChatSession: Sendable {
         case .nothing:
             return []
         case .say(let text):
-            guard let room else { return [.show(.problem("you are in no room: /join ROOM first"))] }
-            var effects = typingEffects(debouncer.stop())
-            let pending = PendingPost(room: room.id, text: text, clientMsgID: makeClientMsgID())
-            guard outbox.add(pending) else {
-                return effects + [.show(.problem("not sent: \(outbox.capacity) messages are already waiting for the connection"))]
-            }
-            if connection.isOpen { effects.append(.send(post(pending))) }
-            return effects
+            return say(text)
         case .join(let id):
             if id == room?.id { return [.show(.notice("you are already in #\(id)"))] }
             opening = id
@@ -289,6 +287,17 @@ public struct ChatSession: Sendable {
         case .invalid(let reason):
             return reason.split(separator: "\n").map { .show(.problem(String($0))) }
         }
+    }
+
+    private mutating func say(_ text: String) -> [Effect] {
+        guard let room else { return [.show(.problem("you are in no room: /join ROOM first"))] }
+        var effects = typingEffects(debouncer.stop())
+        let pending = PendingPost(room: room.id, text: text, clientMsgID: makeClientMsgID())
+        guard outbox.add(pending) else {
+            return effects + [.show(.problem("not sent: \(outbox.capacity) messages are already waiting for the connection"))]
+        }
+        if connection.isOpen { effects.append(.send(post(pending))) }
+        return effects
     }
 
     // MARK: Helpers
