@@ -285,7 +285,9 @@ public struct ChatSession: Sendable {
         case .quit:
             return typingEffects(debouncer.stop()) + [.quit]
         case .invalid(let reason):
-            return reason.split(separator: "\n").map { .show(.problem(String($0))) }
+            // The first line says what is wrong; any further lines (the help) are guidance.
+            let lines = reason.split(separator: "\n").map(String.init)
+            return lines.prefix(1).map { .show(.problem($0)) } + lines.dropFirst().map { .show(.notice($0)) }
         }
     }
 
