@@ -104,6 +104,81 @@ import WSClient
         }
     }
 
+    /// A reader that stops reading is closed with 4008 once its queue is full, while a fast reader
+    /// of the same topic receives everything; the slow one resumes by id and misses nothing.
+    @Test func aSlowReaderIsClosedWith4008WhileAFastOneGetsEverything() async throws {
+        let queueLimit = 600
+        try await TestServer.run(configure: { $0.liveQueueLimit = queueLimit }) { server in
+            let room = TestServer.uniqueID("room")
+            try await server.createRoom(room, by: "alice")
+            let port = server.client.port!
+            let token = try await server.token("alice")
+            // Enough bytes to fill the slow reader's queue and every buffer between it and the server:
+            // the server's socket send buffer alone grows to 4 MB on Linux (tcp_wmem), so 8 MB.
+            let total = 2_000
+            let padding = String(repeating: "x", count: 3_990)
+            let subscribe = #"{"type":"subscribe","ref":"s","topics":["room:\#(room)"]}"#
+
+            try await SlowWebSocketClient.connect(port: port, token: token) { slow in
+                try await slow.send(subscribe)
+                _ = try await slow.read { $0.frameType == "caught_up" }
+                // From here on the slow client reads nothing until the fast one has everything.
+                try await server.client.ws("/v1/ws?access_token=\(token)") { inbound, outbound, _ in
+                    var fast = FrameReader(inbound)
+                    try await outbound.write(.text(subscribe))
+                    _ = try await fast.until { $0.frameType == "caught_up" }
+                    let writers = 8
+                    async let posting: Void = withThrowingTaskGroup(of: Void.self) { group in
+                        for writer in 0..<writers {
+                            group.addTask {
+                                for n in stride(from: writer, to: total, by: writers) {
+                                    let reply = try await ConcurrentClient.post(
+                                        port: port, path: "/v1/rooms/\(room)/messages", token: token, json: #"{"text":"m\#(n) \#(padding)"}"#
+                                    )
+                                    #expect(reply.status == 201)
+                                }
+                            }
+                        }
+                        try await group.waitForAll()
+                    }
+                    var fastTexts: [String] = []
+                    while fastTexts.count < total, let frame = try await fast.next() {
+                        if let text = frame.chatText { fastTexts.append(text) }
+                    }
+                    try await posting
+                    #expect(fastTexts.count == total, "the fast reader got every message")
+                    #expect(Set(fastTexts).count == total, "once each")
+                    try await outbound.close(.normalClosure, reason: nil)
+                }
+
+                // Now read what the server had managed to send the slow client before giving up on it.
+                // (Should it never be closed, it stops at the last message rather than waiting forever.)
+                var seen = 0
+                let backlog = try await slow.read { frame in
+                    if frame.chatText != nil { seen += 1 }
+                    return seen == total
+                }
+                #expect(backlog.closeCode == 4008, "closed as too slow")
+                let slowEvents = backlog.frames.filter { $0.chatText != nil }
+                #expect(slowEvents.count < total, "it did not get everything before the close")
+                let lastID = slowEvents.last?[member: "event"]?[member: "id"]?.asString ?? "0"
+
+                // It resumes from the last id it processed and ends with exactly the full set.
+                try await server.client.ws("/v1/ws?access_token=\(token)") { inbound, outbound, _ in
+                    var frames = FrameReader(inbound)
+                    try await outbound.write(.text(#"{"type":"subscribe","ref":"r","topics":["room:\#(room)"],"since":"\#(lastID)"}"#))
+                    var texts = slowEvents.compactMap(\.chatText)
+                    while texts.count < total, let frame = try await frames.next() {
+                        if let text = frame.chatText { texts.append(text) }
+                    }
+                    #expect(texts.count == total, "no duplicate")
+                    #expect(Set(texts) == Set((0..<total).map { "m\($0) \(padding)" }), "no gap")
+                    try await outbound.close(.normalClosure, reason: nil)
+                }
+            }
+        }
+    }
+
     @Test func killingTheListenConnectionLosesNothing() async throws {
         try await TestServer.run { server in
             let room = TestServer.uniqueID("room")
@@ -131,5 +206,13 @@ import WSClient
             }
             #expect(ready == true)
         }
+    }
+}
+
+extension JSONValue {
+    /// The text of a WebSocket `event` frame carrying a chat message; nil for any other frame.
+    var chatText: String? {
+        guard frameType == "event", self[member: "event"]?[member: "type"]?.asString == "chat.message_posted" else { return nil }
+        return self[member: "event"]?[member: "data"]?[member: "text"]?.asString
     }
 }

@@ -23,6 +23,11 @@ struct WebSocketSession: Sendable {
     let frameRate: Double
     /// Where shutdown finds this session to close it with 1001.
     let sessions: WebSocketSessions
+    /// How long a client has to read the close frame (and what is queued before it) and answer it.
+    var closeGrace: Duration = .seconds(5)
+
+    /// The concurrent parts of a session, named so the session knows which one ended.
+    private enum Part { case writer, reader, expiryWatch, closeGrace }
 
     /// What the session knows and may change while it runs.
     private final class State: Sendable {
@@ -46,9 +51,9 @@ struct WebSocketSession: Sendable {
         let registration = sessions.add(closeGoingAway: goingAway)
         defer { sessions.remove(registration) }
         await withGracefulShutdownHandler {
-            await withTaskGroup(of: Void.self) { group in
-                group.addTask { await writeLive(connection, state: state, outbound: outbound) }
-                group.addTask { await watchExpiry(state: state, connection: connection) }
+            await withTaskGroup(of: Part.self) { group in
+                group.addTask { await writeLive(connection, state: state, outbound: outbound); return .writer }
+                group.addTask { await watchExpiry(state: state, connection: connection); return .expiryWatch }
                 group.addTask {
                     do {
                         try await readFrames(inbound, connection: connection, state: state, outbound: outbound, logger: logger)
@@ -56,9 +61,16 @@ struct WebSocketSession: Sendable {
                         logger.debug("websocket reader ended", metadata: ["error": "\(error)"])
                     }
                     connection.finish()
+                    return .reader
                 }
-                // The session ends when any of them does: the client left, the writer closed.
-                await group.next()
+                // The session ends when the client leaves. Once the writer has sent its close frame,
+                // that frame may still wait behind a slow client's backlog: cancelling the reader now
+                // would close the socket and drop both, so the client gets `closeGrace` to read them
+                // and answer the close (which ends the reader).
+                while let part = await group.next() {
+                    if part == .reader || part == .closeGrace { break }
+                    if part == .writer { group.addTask { try? await Task.sleep(for: closeGrace); return .closeGrace } }
+                }
                 group.cancelAll()
             }
         } onGracefulShutdown: {
