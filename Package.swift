@@ -28,6 +28,8 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
         // Tests and tideline-bench (already a dependency of HummingbirdTesting): an HTTP client.
         .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
+        // tideline-bench: latency percentiles (HdrHistogram).
+        .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift.git", from: "0.2.0"),
     ],
     targets: [
         // Pure domain: commands, events, validation, decide/evolve. Foundation only, no I/O.
@@ -131,6 +133,10 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "WSClient", package: "swift-websocket"),
+                .product(name: "Histogram", package: "hdrhistogram-swift"),
+                // The baseline hub: a bare WebSocket broadcast server with no database.
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
             ],
             swiftSettings: swiftSettings
         ),
