@@ -1,0 +1,14 @@
+# Shortcuts for the scripts that do the work (each says what it does at its top).
+.PHONY: run test bench bench-quick
+
+run:          ## the backend: PostgreSQL installed if missing, a private cluster, migrations, serve
+	scripts/run
+
+test:         ## every test, against a throwaway PostgreSQL cluster
+	scripts/test
+
+bench:        ## the full benchmark run (~10 min): writes docs/benchmarks.md and docs/bench/*.png
+	scripts/bench
+
+bench-quick:  ## the suite at small sizes (under 2 min once built), report in a temporary folder
+	scripts/bench --quick

@@ -1,0 +1,245 @@
+#!/usr/bin/env python3
+"""scripts/bench-report.py RESULTS.jsonl REPORT.md CHART_DIR
+
+Turns the raw results of scripts/bench (one JSON object a line) into the Markdown report and its
+PNG charts (drawn with gnuplot when it is installed). Standard library only.
+"""
+import json
+import os
+import shutil
+import subprocess
+import sys
+
+
+def load(path):
+    with open(path) as f:
+        return [json.loads(line) for line in f if line.strip()]
+
+
+def pick(results, scenario, system=None, **fields):
+    return [r for r in results if r.get("scenario") == scenario and (system is None or r.get("system") == system)
+            and all(r.get(k) == v for k, v in fields.items())]
+
+
+def one(results, scenario, system=None, **fields):
+    found = pick(results, scenario, system, **fields)
+    return found[0] if found else None
+
+
+def num(value, digits=0):
+    if value is None:
+        return "–"
+    if digits == 0:
+        return f"{value:,.0f}"
+    return f"{value:,.{digits}f}"
+
+
+def ratio(a, b):
+    if a is None or b in (None, 0):
+        return None
+    return a / b
+
+
+def ratio_text(value):
+    return "–" if value is None else f"{value:.2f}×"
+
+
+def verdict(ok):
+    return "–" if ok is None else ("**met**" if ok else "**not met**")
+
+
+def table(header, rows):
+    lines = ["| " + " | ".join(header) + " |", "|" + "|".join("---" for _ in header) + "|"]
+    lines += ["| " + " | ".join(str(c) for c in row) + " |" for row in rows]
+    return "\n".join(lines)
+
+
+def gnuplot(script, chart_dir):
+    if not shutil.which("gnuplot"):
+        return False
+    subprocess.run(["gnuplot"], input=script, text=True, cwd=chart_dir, check=True)
+    return True
+
+
+def write_data(chart_dir, name, rows):
+    with open(os.path.join(chart_dir, name), "w") as f:
+        for row in rows:
+            f.write(" ".join("NaN" if v is None else str(v) for v in row) + "\n")
+
+
+def main():
+    results_path, report_path, chart_dir = sys.argv[1:4]
+    results = load(results_path)
+    os.makedirs(chart_dir, exist_ok=True)
+    machine = one(results, "machine") or {}
+    quick = machine.get("quick", False)
+    rel_charts = os.path.relpath(chart_dir, os.path.dirname(os.path.abspath(report_path)))
+    out = []
+    targets = []   # (scenario, target, measured, baseline text, ratio, ok)
+
+    out.append("# Benchmarks\n")
+    out.append("Produced by `scripts/bench`" + (" --quick (small sizes: a smoke test, not a result)" if quick else "")
+               + f" on {machine.get('date', '?')}. Every figure is measured next to its baseline in the same run, "
+               "from a separate load process (`tideline-bench`) on 127.0.0.1; latencies are percentiles of an "
+               "HdrHistogram over every sample. The machine is shared and noisy: read ratios and medians, not "
+               "absolute numbers. Raw results: "
+               f"[`{rel_charts}/results.jsonl`]({rel_charts}/results.jsonl).\n")
+    out.append("**Machine:** " + ", ".join(filter(None, [
+        f"{machine.get('cores', '?')} cores ({machine.get('cpu', '?')})",
+        f"{machine.get('memory_gib', '?')} GiB",
+        machine.get("postgres"), f"Linux {machine.get('kernel', '?')}", machine.get("swift"),
+    ])) + f". Each measurement runs {machine.get('seconds_each', '?')} s. Server and load client share the "
+          "machine's cores, so every number here includes the load client's own CPU.\n")
+
+    # 1. throughput
+    rows, chart = [], []
+    for clients in sorted({r["clients"] for r in pick(results, "throughput")}):
+        t = one(results, "throughput", "tideline", clients=clients)
+        p = one(results, "throughput", "pgbench", clients=clients)
+        tr, pr = (t or {}).get("per_second"), (p or {}).get("per_second")
+        rows.append([clients, num(tr), num(pr), ratio_text(ratio(tr, pr)),
+                     num((t or {}).get("p50_ms"), 2), num((t or {}).get("p99_ms"), 2), num((t or {}).get("errors"))])
+        chart.append([clients, tr, pr])
+        if clients == 32:
+            r = ratio(tr, pr)
+            targets.append(("1 command throughput", "≥ 0.5× pgbench at 32 clients", f"{num(tr)} commands/s",
+                            f"pgbench {num(pr)} rows/s", ratio_text(r), None if r is None else r >= 0.5))
+    out.append("## 1. Command throughput\n")
+    out.append("REST `POST /v1/rooms/{id}/messages`, each client its own user, room and keep-alive connection, "
+               "closed loop, with projections and fan-out running. Baseline: `pgbench` inserting one row per "
+               "transaction into an equivalent `bench_messages` table, same concurrency, same cluster.\n")
+    out.append(table(["clients", "Tideline commands/s", "pgbench rows/s", "ratio", "p50 ms", "p99 ms", "errors"], rows) + "\n")
+    write_data(chart_dir, "throughput.dat", chart)
+    if gnuplot(f"""set terminal pngcairo size 720,420
+set output 'throughput.png'
+set title 'Command throughput (higher is better)'
+set xlabel 'concurrent clients'; set ylabel 'per second'; set logscale x 2; set key left top; set grid
+plot 'throughput.dat' using 1:2 with linespoints lw 2 title 'Tideline POST message', \\
+     'throughput.dat' using 1:3 with linespoints lw 2 title 'pgbench INSERT (baseline)'
+""", chart_dir):
+        out.append(f"![Command throughput]({rel_charts}/throughput.png)\n")
+
+    # 2. latency
+    rows, chart = [], []
+    for subscribers in sorted({r["subscribers"] for r in pick(results, "latency") if r.get("system") in ("tideline", "hub")}):
+        t = one(results, "latency", "tideline", subscribers=subscribers) or {}
+        h = one(results, "latency", "hub", subscribers=subscribers) or {}
+        rows.append([subscribers, num(t.get("p50_ms"), 2), num(t.get("p99_ms"), 2), num(t.get("max_ms"), 1),
+                     f"{num(t.get('delivered'))}/{num(t.get('expected'))}", num(h.get("p50_ms"), 2), num(h.get("p99_ms"), 2),
+                     ratio_text(ratio(t.get("p50_ms"), h.get("p50_ms"))), num(t.get("client_cpu_percent"))])
+        chart.append([subscribers, t.get("p50_ms"), t.get("p99_ms"), h.get("p50_ms"), h.get("p99_ms")])
+    biggest = max((r[0] for r in chart), default=None)
+    t = one(results, "latency", "tideline", subscribers=biggest) or {}
+    if biggest is not None:
+        ok = None if biggest < 1000 else (t.get("p50_ms", 1e9) <= 5 and t.get("p99_ms", 1e9) <= 20)
+        h = one(results, "latency", "hub", subscribers=biggest) or {}
+        targets.append(("2 end-to-end latency", "p50 ≤ 5 ms, p99 ≤ 20 ms at 1,000 subscribers",
+                        f"p50 {num(t.get('p50_ms'), 2)} ms, p99 {num(t.get('p99_ms'), 2)} ms at {biggest:,}",
+                        f"bare hub p50 {num(h.get('p50_ms'), 2)} ms, p99 {num(h.get('p99_ms'), 2)} ms",
+                        ratio_text(ratio(t.get("p99_ms"), h.get("p99_ms"))) + " (p99)", ok))
+    out.append("## 2. End-to-end latency\n")
+    out.append("A REST post to WebSocket receipt, over every delivery, with N subscribers on one room and a "
+               "steady 100 posts/s. Baseline: `tideline-bench hub`, a bare broadcast hub on the same stack "
+               "(Hummingbird WebSocket) with no database, driven by the same client.\n")
+    out.append(table(["subscribers", "p50 ms", "p99 ms", "max ms", "delivered", "hub p50 ms", "hub p99 ms",
+                      "p50 ratio", "client CPU %"], rows) + "\n")
+    write_data(chart_dir, "latency.dat", chart)
+    if gnuplot(f"""set terminal pngcairo size 720,420
+set output 'latency.png'
+set title 'Post to WebSocket receipt at 100 posts/s (lower is better)'
+set xlabel 'subscribers on the room'; set ylabel 'milliseconds'; set logscale xy; set key left top; set grid
+plot 'latency.dat' using 1:2 with linespoints lw 2 title 'Tideline p50', \\
+     'latency.dat' using 1:3 with linespoints lw 2 title 'Tideline p99', \\
+     'latency.dat' using 1:4 with linespoints lw 2 dt 2 title 'bare hub p50', \\
+     'latency.dat' using 1:5 with linespoints lw 2 dt 2 title 'bare hub p99'
+""", chart_dir):
+        out.append(f"![Latency]({rel_charts}/latency.png)\n")
+
+    # 3. fan-out
+    rows, chart = [], []
+    for rooms in sorted({r["rooms"] for r in pick(results, "fanout")}, reverse=True):
+        t = one(results, "fanout", "tideline", rooms=rooms) or {}
+        h = one(results, "fanout", "hub", rooms=rooms) or {}
+        tr, hr = t.get("deliveries_per_second"), h.get("deliveries_per_second")
+        label = "all on one room" if rooms == 1 else f"over {rooms} rooms"
+        rows.append([f"{num(t.get('subscribers'))} {label}", num(t.get("posts")), num(tr),
+                     f"{num(t.get('deliveries'))}/{num(t.get('expected_deliveries'))}", num(t.get("client_cpu_percent")),
+                     num(hr), ratio_text(ratio(tr, hr))])
+        chart.append([f'"{label}"', tr, hr])
+        ok = None if (t.get("subscribers") or 0) < 10000 else (tr or 0) >= 200_000
+        targets.append((f"3 fan-out, {label}", "≥ 200,000 deliveries/s with 10,000 subscribers",
+                        f"{num(tr)}/s", f"bare hub {num(hr)}/s", ratio_text(ratio(tr, hr)), ok))
+    out.append("## 3. Fan-out\n")
+    out.append("WebSocket subscribers, posts at a fixed offered rate (2,000/s over 100 rooms; 40/s on one room); "
+               "deliveries per second counted by the load client, whose own CPU use is shown (100 % is one "
+               "core). Baseline: the bare hub.\n")
+    out.append(table(["subscribers", "posts", "deliveries/s", "delivered", "client CPU %", "hub deliveries/s", "ratio"], rows) + "\n")
+    write_data(chart_dir, "fanout.dat", chart)
+    if chart and gnuplot(f"""set terminal pngcairo size 720,420
+set output 'fanout.png'
+set title 'Fan-out deliveries per second (higher is better)'
+set style data histograms; set style fill solid 0.8; set boxwidth 0.9; set grid ytics; set key left top
+set ylabel 'deliveries/s'; set yrange [0:*]
+plot 'fanout.dat' using 2:xtic(1) title 'Tideline', '' using 3 title 'bare hub (baseline)'
+""", chart_dir):
+        out.append(f"![Fan-out]({rel_charts}/fanout.png)\n")
+
+    # 4. connections
+    rows = []
+    hub_ws = one(results, "connections", "hub", kind="ws") or {}
+    for kind in ("ws", "sse"):
+        t = one(results, "connections", "tideline", kind=kind) or {}
+        per = t.get("bytes_per_connection")
+        rows.append([kind.upper() if kind == "sse" else "WebSocket", num(t.get("opened")), num(t.get("rss_before_kb")),
+                     num(t.get("rss_after_kb")), num(per / 1024 if per else None, 1),
+                     num(hub_ws.get("bytes_per_connection", 0) / 1024 if hub_ws else None, 1)])
+        ok = None if (t.get("count") or 0) < 10000 or per is None else per <= 20 * 1024
+        targets.append((f"4 connections, {kind}", "≤ 20 KB server memory per idle connection",
+                        f"{num(per / 1024 if per else None, 1)} KB", f"bare hub WebSocket {num(hub_ws.get('bytes_per_connection', 0) / 1024 if hub_ws else None, 1)} KB",
+                        ratio_text(ratio(per, hub_ws.get("bytes_per_connection"))), ok))
+    out.append("## 4. Idle connections\n")
+    out.append("Server resident memory (VmRSS) before and after opening the connections, each subscribed to one "
+               "room. Baseline: the bare hub holding the same number of WebSockets.\n")
+    out.append(table(["kind", "opened", "RSS before KB", "RSS after KB", "KB per connection", "bare hub KB per WebSocket"], rows) + "\n")
+
+    # 5. replay
+    rows = []
+    sql = one(results, "replay-sql", "postgres") or {}
+    for kind in ("ws", "sse"):
+        t = one(results, "replay", "tideline", kind=kind) or {}
+        rate = t.get("events_per_second")
+        rows.append(["WebSocket" if kind == "ws" else "SSE", num(t.get("events")), num(t.get("seconds"), 1), num(rate),
+                     num(sql.get("events_per_second")), ratio_text(ratio(rate, sql.get("events_per_second")))])
+        ok = None if (t.get("events") or 0) < 1_000_000 else (rate or 0) >= 100_000
+        targets.append((f"5 replay, {kind}", "≥ 100,000 events/s over 1,000,000 stored events", f"{num(rate)}/s",
+                        f"PostgreSQL read {num(sql.get('events_per_second'))}/s", ratio_text(ratio(rate, sql.get("events_per_second"))), ok))
+    out.append("## 5. Replay\n")
+    out.append("One client resuming with `since=0` on a room holding the stored events. Baseline: reading the "
+               "same rows straight from PostgreSQL with PostgresNIO and serialising each as an envelope "
+               "(`tideline-bench replay-sql`).\n")
+    out.append(table(["transport", "events", "seconds", "events/s", "PostgreSQL read events/s", "ratio"], rows) + "\n")
+
+    # 6. scaling
+    two = one(results, "latency", "tideline-2") or {}
+    single = one(results, "latency", "tideline", subscribers=two.get("subscribers")) or {}
+    out.append("## 6. Two server processes\n")
+    out.append("Scenario 2 with the subscribers and the posts spread over two `tideline serve` processes on one "
+               "database. Baseline: one process, same run.\n")
+    out.append(table(["servers", "subscribers", "p50 ms", "p99 ms", "max ms", "delivered"], [
+        [1, num(single.get("subscribers")), num(single.get("p50_ms"), 2), num(single.get("p99_ms"), 2), num(single.get("max_ms"), 1),
+         f"{num(single.get('delivered'))}/{num(single.get('expected'))}"],
+        [2, num(two.get("subscribers")), num(two.get("p50_ms"), 2), num(two.get("p99_ms"), 2), num(two.get("max_ms"), 1),
+         f"{num(two.get('delivered'))}/{num(two.get('expected'))}"],
+    ]) + "\n")
+
+    summary = ["## Targets\n",
+               "Targets are for a 2-core machine; a target measured at a smaller size than it names (quick mode) "
+               "is marked –.\n",
+               table(["scenario", "target", "measured", "baseline", "ratio", "verdict"],
+                     [[s, t, m, b, r, verdict(ok)] for s, t, m, b, r, ok in targets]) + "\n"]
+    with open(report_path, "w") as f:
+        f.write("\n".join(out[:3] + summary + out[3:]))
+
+
+if __name__ == "__main__":
+    main()
