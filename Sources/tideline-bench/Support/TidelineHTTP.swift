@@ -1,0 +1,72 @@
+import AsyncHTTPClient
+import Foundation
+import NIOCore
+
+/// The few REST calls the load generators make, against Tideline or the baseline hub alike.
+struct TidelineHTTP: Sendable {
+    struct Failure: Error, CustomStringConvertible {
+        let description: String
+    }
+
+    let http: HTTPClient
+    let server: String
+
+    /// An HTTP client that really opens up to `connections` keep-alive connections per server
+    /// (AsyncHTTPClient's default soft limit is 8, which would queue the rest of the clients).
+    static func makeClient(connections: Int) -> HTTPClient {
+        var configuration = HTTPClient.Configuration()
+        configuration.connectionPool.concurrentHTTP1ConnectionsPerHostSoftLimit = max(connections, 8)
+        configuration.httpVersion = .http1Only
+        configuration.timeout.connect = .seconds(30)
+        return HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
+    }
+
+    /// A dev-mode token for `user` (`POST /v1/auth/token`).
+    func token(user: String) async throws -> String {
+        let reply = try await checked("/v1/auth/token", token: nil, json: #"{"user":"\#(user)"}"#)
+        struct Token: Decodable { var token: String }
+        return try JSONDecoder().decode(Token.self, from: reply).token
+    }
+
+    func createRoom(_ room: String, token: String) async throws {
+        try await checked("/v1/rooms", token: token, json: #"{"room_id":"\#(room)","name":"\#(room)"}"#)
+    }
+
+    func join(_ room: String, token: String) async throws {
+        try await checked("/v1/rooms/\(room)/join", token: token, json: nil)
+    }
+
+    /// Posts a message and returns the status: the caller decides what counts as an error.
+    func postMessage(room: String, text: String, clientMessageID: String, token: String) async throws -> UInt {
+        let json = #"{"text":"\#(text)","client_msg_id":"\#(clientMessageID)"}"#
+        let (status, _) = try await post("/v1/rooms/\(room)/messages", token: token, json: json)
+        return status
+    }
+
+    /// `ws://…/v1/ws?access_token=…` for the same server.
+    func webSocketURL(token: String) -> String {
+        server.replacingOccurrences(of: "http://", with: "ws://") + "/v1/ws?access_token=\(token)"
+    }
+
+    @discardableResult
+    private func checked(_ path: String, token: String?, json: String?) async throws -> Data {
+        let (status, body) = try await post(path, token: token, json: json)
+        guard (200..<300).contains(status) else {
+            throw Failure(description: "\(server)\(path) answered \(status): \(String(decoding: body, as: UTF8.self))")
+        }
+        return body
+    }
+
+    private func post(_ path: String, token: String?, json: String?) async throws -> (UInt, Data) {
+        var request = HTTPClientRequest(url: server + path)
+        request.method = .POST
+        if let json {
+            request.headers.add(name: "Content-Type", value: "application/json")
+            request.body = .bytes(ByteBuffer(string: json))
+        }
+        if let token { request.headers.add(name: "Authorization", value: "Bearer \(token)") }
+        let response = try await http.execute(request, timeout: .seconds(30))
+        let body = try await response.body.collect(upTo: 1 << 20)
+        return (response.status.code, Data(buffer: body))
+    }
+}
