@@ -59,33 +59,40 @@ struct Latency: AsyncParsableCommand {
         let cpu = CPUUsage()
 
         await withTaskGroup(of: Void.self) { group in
-                await OpeningGate.launch(count: subscriberCount, limit: connecting, in: &group) { index, opened in
-                    let server = index % apis.count
-                    let subscriber = WebSocketSubscriber(url: apis[server].webSocketURL(token: readers[server]), room: room)
-                    do {
-                        try await subscriber.run(onCaughtUp: { tally.open(); opened() }) { kind, frame, received in
-                            guard kind == .event, let sent = ServerFrameScan.sentMicroseconds(in: frame) else { return true }
-                            latencies.record(microseconds: (clock.now - origin).microseconds - sent)
-                            delivered.add()
-                            return received < expected
-                        }
-                    } catch {
-                        tally.fail(error)
-                    }
-                }
+            await OpeningGate.launch(count: subscriberCount, limit: connecting, in: &group) { index, opened in
+                let server = index % apis.count
+                let subscriber = WebSocketSubscriber(url: apis[server].webSocketURL(token: readers[server]), room: room)
                 do {
-                    try await tally.waitForAll(subscriberCount, timeout: .seconds(120), what: "latency subscribers")
-                    progress("latency: \(tally.opened) subscribed; posting \(rate)/s for \(seconds) s")
-                    try await postSteadily(apis, tokens: posters, room: room, runID: runID, clock: clock, origin: origin, errors: postErrors)
-                    // Every subscriber stops after the last message; do not wait forever for a lost one.
-                    let deadline = clock.now + .seconds(10)
-                    while delivered.current < expected * tally.opened, clock.now < deadline {
-                        try await Task.sleep(for: .milliseconds(20))
+                    try await subscriber.run(onCaughtUp: { tally.open(); opened() }) { kind, frame, received in
+                        guard kind == .event, let sent = ServerFrameScan.sentMicroseconds(in: frame) else { return true }
+                        latencies.record(microseconds: (clock.now - origin).microseconds - sent)
+                        delivered.add()
+                        return received < expected
                     }
                 } catch {
-                    progress("latency: \(error)")
+                    tally.fail(error)
                 }
-                group.cancelAll()
+            }
+            do {
+                try await tally.waitForAll(subscriberCount, timeout: .seconds(120), what: "latency subscribers")
+                progress("latency: \(tally.opened) subscribed; posting \(rate)/s for \(seconds) s")
+                let poster = SteadyPoster(rate: rate, count: expected, clock: clock, origin: origin)
+                postErrors.add(try await poster.run { number, sent in
+                    let server = number % apis.count
+                    let status = try? await apis[server].postMessage(
+                        room: room, text: TimedText.make(sentMicroseconds: sent), clientMessageID: "c-\(runID)-\(number)", token: posters[server]
+                    )
+                    return (200..<300).contains(status ?? 0)
+                })
+                // Every subscriber stops after the last message; do not wait forever for a lost one.
+                let deadline = clock.now + .seconds(10)
+                while delivered.current < expected * tally.opened, clock.now < deadline {
+                    try await Task.sleep(for: .milliseconds(20))
+                }
+            } catch {
+                progress("latency: \(error)")
+            }
+            group.cancelAll()
         }
         let cpuPercent = cpu.percentSinceStart
         if postErrors.current > 0 { progress("latency: \(postErrors.current) posts failed") }
@@ -102,30 +109,5 @@ struct Latency: AsyncParsableCommand {
         report.add(latencies.summary, percentiles: [.p50, .p90, .p99, .p999])
         report["client_cpu_percent"] = .double(cpuPercent)
         report.print()
-    }
-
-    /// A steady rate: each post starts on its tick, whatever the previous ones are doing
-    /// (an open loop, so a slow server shows up as latency, not as fewer posts).
-    private func postSteadily(
-        _ apis: [TidelineHTTP], tokens: [String], room: String, runID: String,
-        clock: ContinuousClock, origin: ContinuousClock.Instant, errors: Counter
-    ) async throws {
-        let interval = Duration.nanoseconds(1_000_000_000 / rate)
-        try await withThrowingTaskGroup(of: Void.self) { posts in
-            var tick = clock.now
-            for number in 0..<(rate * seconds) {
-                try await clock.sleep(until: tick)
-                tick += interval
-                let server = number % apis.count
-                posts.addTask {
-                    let sent = (clock.now - origin).microseconds
-                    let status = try? await apis[server].postMessage(
-                        room: room, text: TimedText.make(sentMicroseconds: sent), clientMessageID: "c-\(runID)-\(number)", token: tokens[server]
-                    )
-                    if !(200..<300).contains(status ?? 0) { errors.add() }
-                }
-            }
-            try await posts.waitForAll()
-        }
     }
 }
