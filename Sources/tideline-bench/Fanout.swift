@@ -57,19 +57,19 @@ struct Fanout: AsyncParsableCommand {
         var cpuPercent = Double.nan
 
         await withTaskGroup(of: Void.self) { group in
-            await OpeningGate.launch(count: subscriberCount, limit: connecting, in: &group) { index, opened in
+            await OpeningGate.launch(count: subscriberCount, limit: connecting, in: &group) { index, slot in
                 let subscriber = WebSocketSubscriber(url: url, room: roomNames[index % roomCount])
                 do {
-                    try await subscriber.run(onCaughtUp: { tally.open(); listening[index % roomCount].add(); opened() }) { kind, frame, _ in
-                        guard kind == .event else { return true }
+                    try await subscriber.run(onCaughtUp: { tally.open(); listening[index % roomCount].add(); slot.release() }) { kind, frame, _ in
+                        // Only this run's posts count: a live subscription may also receive the
+                        // rooms' creation events if the server's feed publishes them after it registered.
+                        guard kind == .event, let sent = ServerFrameScan.sentMicroseconds(in: frame) else { return true }
                         delivered.add()
-                        if let sent = ServerFrameScan.sentMicroseconds(in: frame) {
-                            latencies.record(microseconds: (clock.now - origin).microseconds - sent)
-                        }
+                        latencies.record(microseconds: (clock.now - origin).microseconds - sent)
                         return true
                     }
                 } catch {
-                    tally.fail(error)
+                    tally.fail(error, opened: slot.isReleased)
                 }
             }
             do {

@@ -59,18 +59,18 @@ struct Latency: AsyncParsableCommand {
         let cpu = CPUUsage()
 
         await withTaskGroup(of: Void.self) { group in
-            await OpeningGate.launch(count: subscriberCount, limit: connecting, in: &group) { index, opened in
+            await OpeningGate.launch(count: subscriberCount, limit: connecting, in: &group) { index, slot in
                 let server = index % apis.count
                 let subscriber = WebSocketSubscriber(url: apis[server].webSocketURL(token: readers[server]), room: room)
                 do {
-                    try await subscriber.run(onCaughtUp: { tally.open(); opened() }) { kind, frame, received in
+                    try await subscriber.run(onCaughtUp: { tally.open(); slot.release() }) { kind, frame, received in
                         guard kind == .event, let sent = ServerFrameScan.sentMicroseconds(in: frame) else { return true }
                         latencies.record(microseconds: (clock.now - origin).microseconds - sent)
                         delivered.add()
                         return received < expected
                     }
                 } catch {
-                    tally.fail(error)
+                    tally.fail(error, opened: slot.isReleased)
                 }
             }
             do {

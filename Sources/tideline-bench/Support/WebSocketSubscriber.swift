@@ -6,6 +6,10 @@ import WSClient
 /// handed to `onFrame` (without decoding, see ``ServerFrameScan``) until it returns false or the
 /// task is cancelled.
 struct WebSocketSubscriber: Sendable {
+    struct ClosedBeforeCaughtUp: Error, CustomStringConvertible {
+        var description: String { "the server closed the WebSocket before caught_up" }
+    }
+
     let url: String
     let room: String
     /// `"0"` replays the room from the beginning; nil starts live.
@@ -47,6 +51,8 @@ struct WebSocketSubscriber: Sendable {
                 if !onFrame(kind, frame.data, events) { break }
             }
             try? await outbound.close(.normalClosure, reason: nil)
+            // A close before `caught_up` (a refusal, a server going away) is a failure to open.
+            if !caughtUp, !Task.isCancelled { throw ClosedBeforeCaughtUp() }
         }
     }
 }
