@@ -127,7 +127,7 @@ let package = Package(
         .executableTarget(
             name: "tideline-bench",
             dependencies: [
-                "EventStore",
+                "EventStore", "Realtime",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "Logging", package: "swift-log"),

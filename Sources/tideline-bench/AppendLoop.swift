@@ -13,7 +13,7 @@ struct AppendLoop: AsyncParsableCommand {
     )
 
     @Option(help: "postgres://… of a migrated database. Env: DATABASE_URL.")
-    var databaseURL: String? = ProcessInfo.processInfo.environment["DATABASE_URL"]
+    var databaseURL: String = ProcessInfo.processInfo.environment["DATABASE_URL"] ?? ""
 
     @Option(help: "Concurrent appenders (each with its own connection).")
     var clients: Int = 8
@@ -22,14 +22,14 @@ struct AppendLoop: AsyncParsableCommand {
     var seconds: Int = 10
 
     func validate() throws {
-        guard databaseURL != nil else { throw ValidationError("--database-url or DATABASE_URL is required") }
+        guard !databaseURL.isEmpty else { throw ValidationError("--database-url or DATABASE_URL is required") }
         guard (1...256).contains(clients), (1...600).contains(seconds) else {
             throw ValidationError("--clients must be 1-256 and --seconds 1-600")
         }
     }
 
     func run() async throws {
-        let url = try DatabaseURL(databaseURL!)
+        let url = try DatabaseURL(databaseURL)
         var logger = Logger(label: "tideline-bench")
         logger.logLevel = .warning
         let client = PostgresClient(configuration: url.clientConfiguration(maximumConnections: clients), backgroundLogger: logger)

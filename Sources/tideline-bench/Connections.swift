@@ -27,14 +27,9 @@ struct Connections: AsyncParsableCommand {
 
     func run() async throws {
         // SSE streams are HTTP responses: the pool must allow one connection per stream.
-        let http = TidelineHTTP.makeClient(connections: kind == .sse ? count : 8)
-        do {
+        try await TidelineHTTP.withClient(connections: kind == .sse ? count : 8) { http in
             try await measure(TidelineHTTP(http: http, server: server))
-        } catch {
-            try? await http.shutdown()
-            throw error
         }
-        try await http.shutdown()
     }
 
     private func measure(_ api: TidelineHTTP) async throws {

@@ -23,14 +23,9 @@ struct Fanout: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let http = TidelineHTTP.makeClient(connections: 64)
-        do {
+        try await TidelineHTTP.withClient(connections: 64) { http in
             try await measure(TidelineHTTP(http: http, server: server))
-        } catch {
-            try? await http.shutdown()
-            throw error
         }
-        try await http.shutdown()
     }
 
     private func measure(_ api: TidelineHTTP) async throws {

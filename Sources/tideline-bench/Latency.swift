@@ -29,14 +29,9 @@ struct Latency: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let http = TidelineHTTP.makeClient(connections: 64)
-        do {
+        try await TidelineHTTP.withClient(connections: 64) { http in
             try await measure(serverList.map { TidelineHTTP(http: http, server: $0) })
-        } catch {
-            try? await http.shutdown()
-            throw error
         }
-        try await http.shutdown()
     }
 
     private func measure(_ apis: [TidelineHTTP]) async throws {

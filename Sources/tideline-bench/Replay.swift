@@ -15,14 +15,9 @@ struct Replay: AsyncParsableCommand {
     @Option(help: "Give up after this many seconds.") var timeoutSeconds: Int = 600
 
     func run() async throws {
-        let http = TidelineHTTP.makeClient(connections: 8)
-        do {
+        try await TidelineHTTP.withClient(connections: 8) { http in
             try await measure(TidelineHTTP(http: http, server: server))
-        } catch {
-            try? await http.shutdown()
-            throw error
         }
-        try await http.shutdown()
     }
 
     private func measure(_ api: TidelineHTTP) async throws {

@@ -3,6 +3,7 @@ import EventStore
 import Foundation
 import Logging
 import PostgresNIO
+import Realtime
 
 /// The replay's baseline: the same events read straight from PostgreSQL in one streamed query
 /// and serialised into the frame Tideline would send. What a replay costs beyond this is the
@@ -27,7 +28,7 @@ struct ReplaySQL: AsyncParsableCommand {
         logger.logLevel = .warning
         let client = PostgresClient(configuration: try DatabaseURL(databaseURL).clientConfiguration(maximumConnections: 1), backgroundLogger: logger)
         let stream = self.stream
-        let topic = jsonQuoted(stream.hasPrefix("room-") ? "room:" + stream.dropFirst(5) : stream)
+        let topic = jsonString(stream.hasPrefix("room-") ? "room:" + stream.dropFirst(5) : stream)
         let clock = ContinuousClock()
         let cpu = CPUUsage()
         let start = clock.now
@@ -48,7 +49,7 @@ struct ReplaySQL: AsyncParsableCommand {
                 for try await (position, name, version, type, occurredAt, data, metadata)
                     in rows.decode((Int64, String, Int64, String, String, String, String).self)
                 {
-                    let frame = #"{"type":"event","topic":\#(topic),"event":{"id":"\#(position)","stream":\#(jsonQuoted(name)),"version":\#(version),"type":\#(jsonQuoted(type)),"occurred_at":"\#(occurredAt)","data":\#(data),"metadata":\#(metadata)}}"#
+                    let frame = #"{"type":"event","topic":\#(topic),"event":{"id":"\#(position)","stream":\#(jsonString(name)),"version":\#(version),"type":\#(jsonString(type)),"occurred_at":"\#(occurredAt)","data":\#(data),"metadata":\#(metadata)}}"#
                     events += 1
                     bytes += frame.utf8.count
                     if events % 100_000 == 0 { progress("replay-sql: \(events) events") }

@@ -29,14 +29,9 @@ struct Throughput: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let http = TidelineHTTP.makeClient(connections: clients)
-        do {
+        try await TidelineHTTP.withClient(connections: clients) { http in
             try await measure(TidelineHTTP(http: http, server: server))
-        } catch {
-            try? await http.shutdown()
-            throw error
         }
-        try await http.shutdown()
     }
 
     private func measure(_ api: TidelineHTTP) async throws {

@@ -3,6 +3,7 @@ import Foundation
 import Hummingbird
 import HummingbirdWebSocket
 import Logging
+import Realtime
 
 /// The baseline: a bare Hummingbird broadcast hub with no database, speaking just enough of
 /// Tideline's API (dev tokens, rooms, posting, WebSocket subscribe/ping) that the same load
@@ -144,5 +145,5 @@ struct BaselineHub: AsyncParsableCommand {
         Response(status: status, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(string: body)))
     }
 
-    private static func quoted(_ string: String) -> String { jsonQuoted(string) }
+    private static func quoted(_ string: String) -> String { jsonString(string) }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import Realtime
 
 /// The one JSON object a subcommand prints as the last line of stdout: `scripts/bench` parses
 /// that line, so everything else (progress, warnings) goes to stderr.
@@ -45,7 +46,7 @@ struct Report {
         fflush(nil)
     }
 
-    private static func quoted(_ string: String) -> String { jsonQuoted(string) }
+    private static func quoted(_ string: String) -> String { jsonString(string) }
 }
 
 /// Progress for the person watching: stderr, so stdout keeps only the report.

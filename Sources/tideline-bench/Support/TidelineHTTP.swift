@@ -21,6 +21,20 @@ struct TidelineHTTP: Sendable {
         return HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
     }
 
+    /// Runs `body` with a client made by ``makeClient(connections:)``, shut down afterwards
+    /// whether `body` succeeds or throws (an HTTPClient must be shut down before it is released).
+    static func withClient<Result>(connections: Int, _ body: (HTTPClient) async throws -> Result) async throws -> Result {
+        let http = makeClient(connections: connections)
+        do {
+            let result = try await body(http)
+            try await http.shutdown()
+            return result
+        } catch {
+            try? await http.shutdown()
+            throw error
+        }
+    }
+
     /// A dev-mode token for `user` (`POST /v1/auth/token`).
     func token(user: String) async throws -> String {
         let reply = try await checked("/v1/auth/token", token: nil, json: #"{"user":"\#(user)"}"#)
