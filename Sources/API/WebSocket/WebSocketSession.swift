@@ -59,6 +59,9 @@ struct WebSocketSession: Sendable {
                         try await readFrames(inbound, connection: connection, state: state, outbound: outbound, logger: logger)
                     } catch {
                         logger.debug("websocket reader ended", metadata: ["error": "\(error)"])
+                        if let code = Self.libraryCloseCode(for: error) {
+                            state.values.withLock { $0.closeCode = $0.closeCode ?? code }
+                        }
                     }
                     connection.finish()
                     return .reader
@@ -66,10 +69,15 @@ struct WebSocketSession: Sendable {
                 // The session ends when the client leaves. Once the writer has sent its close frame,
                 // that frame may still wait behind a slow client's backlog: cancelling the reader now
                 // would close the socket and drop both, so the client gets `closeGrace` to read them
-                // and answer the close (which ends the reader).
-                while let part = await group.next() {
-                    if part == .reader || part == .closeGrace { break }
-                    if part == .writer { group.addTask { try? await Task.sleep(for: closeGrace); return .closeGrace } }
+                // and answer the close (which ends the reader). When the reader ends first (the
+                // client left, or broke a rule: 4029, 1009), the writer still sends the close frame:
+                // cancelling it at once would drop that frame, so it gets the same grace.
+                var oneEnded = false
+                while let part = await group.next(), part != .closeGrace {
+                    guard part == .reader || part == .writer else { continue }
+                    if oneEnded { break }
+                    oneEnded = true
+                    group.addTask { try? await Task.sleep(for: closeGrace); return .closeGrace }
                 }
                 group.cancelAll()
             }
@@ -95,6 +103,7 @@ struct WebSocketSession: Sendable {
             let reason = switch code {
             case 4008: "too slow: reconnect and resume from the last event id you processed"
             case 4001: "token expired"
+            case 1009: "message too big: at most 64 KiB"
             case 4029: "frame rate limit abused"
             case 1001: "server shutting down: reconnect and resume"
             default: "bye"
@@ -103,6 +112,16 @@ struct WebSocketSession: Sendable {
         } catch {
             // The peer is gone; nothing to close.
         }
+    }
+
+    /// The close code the WebSocket library gives a client's protocol error (1009 for a message
+    /// over the size limit, 1002, 1007). The session catches the error, so it must send the code
+    /// itself; the library's error type is not public, hence reading its `close(code)` case by
+    /// reflection. Nil for any other error (the peer left): the close is then a plain 1000.
+    static func libraryCloseCode(for error: any Error) -> Int? {
+        guard let close = Mirror(reflecting: error).children.first(where: { $0.label == "close" }),
+              let code = close.value as? WebSocketErrorCode else { return nil }
+        return Int(UInt16(webSocketErrorCode: code))
     }
 
     /// Closes with 4001 when the token expires and no `auth` frame has extended it.
@@ -125,6 +144,13 @@ struct WebSocketSession: Sendable {
         let frameLimiter = CommandRateLimiter(rate: frameRate, burst: frameRate)
         var limitedInARow = 0
         for try await message in inbound.messages(maxSize: Self.maxFrameBytes) {
+            // The library measures fragmented messages and raw frames exactly, but an inflated
+            // compressed frame only roughly: the exact 64 KiB limit is checked here.
+            guard message.payloadBytes <= Self.maxFrameBytes else {
+                state.values.withLock { $0.closeCode = 1009 }
+                connection.finish()
+                return
+            }
             if frameLimiter.acquire(for: "frames") != nil {
                 limitedInARow += 1
                 // A client that keeps going after a second of refusals is abusing the limit.
@@ -217,6 +243,16 @@ extension ClientFrame {
         case .subscribe(let ref, _, _), .unsubscribe(let ref, _), .post(let ref, _, _), .typing(let ref, _, _),
              .auth(let ref, _), .ping(let ref):
             ref
+        }
+    }
+}
+
+extension WebSocketMessage {
+    /// The size the contract's 64 KiB limit counts: the payload after decompression.
+    var payloadBytes: Int {
+        switch self {
+        case .text(let text): text.utf8.count
+        case .binary(let bytes): bytes.readableBytes
         }
     }
 }
