@@ -179,6 +179,60 @@ import WSClient
         }
     }
 
+    /// A long replay does not stop the connection from taking frames: a ping sent right after a
+    /// subscribe with `since=0` is answered while the history is still streaming. (Frames read
+    /// only after the replay would leave the server's pings unanswered: it drops a client that
+    /// has not answered for 40 s, so a long enough replay could never finish.)
+    @Test func aConnectionKeepsAnsweringWhileItReplaysALongHistory() async throws {
+        try await TestServer.run { server in
+            let room = TestServer.uniqueID("room")
+            try await server.createRoom(room, by: "alice")
+            let history = 5_000
+            // The history, stored directly: posting it would take most of the test's time.
+            _ = try await TestDatabase.withConnection(server.database) { connection in
+                try await connection.query(
+                    """
+                    WITH head AS (SELECT version FROM streams WHERE stream_name = \("room-" + room))
+                    INSERT INTO events (position, transaction_id, stream_name, version, type, data, metadata, occurred_at)
+                    SELECT nextval('event_position_seq'), pg_current_xact_id(), 'room-' || \(room), head.version + g,
+                           'chat.message_posted',
+                           jsonb_build_object('room_id', \(room), 'message_id', 'm-' || g, 'author', 'alice',
+                                              'text', 'old ' || g, 'client_msg_id', 'c-' || g),
+                           jsonb_build_object('actor', 'alice', 'command_id', 'x-' || g, 'correlation_id', 'x-' || g, 'causation_id', NULL),
+                           now()
+                    FROM head, generate_series(1, \(history)) AS g ORDER BY g
+                    """,
+                    logger: TestDatabase.logger
+                )
+            }
+            let token = try await server.token("alice")
+            // Replay covers what the server's feed has read; wait until it has read the history.
+            try await server.client.ws("/v1/ws?access_token=\(token)") { inbound, outbound, _ in
+                var frames = FrameReader(inbound)
+                try await outbound.write(.text(#"{"type":"subscribe","ref":"s","topics":["room:\#(room)"],"since":"\#(history)"}"#))
+                _ = try await frames.until { $0.chatText == "old \(history)" }
+                try await outbound.close(.normalClosure, reason: nil)
+            }
+            try await server.client.ws("/v1/ws?access_token=\(token)") { inbound, outbound, _ in
+                var frames = FrameReader(inbound)
+                try await outbound.write(.text(#"{"type":"subscribe","ref":"s","topics":["room:\#(room)"],"since":"0"}"#))
+                try await outbound.write(.text(#"{"type":"ping","ref":"p"}"#))
+                var replayedBeforePong = 0
+                var sawPong = false
+                var replayed = 0
+                while let frame = try await frames.next() {
+                    if frame.chatText != nil { replayed += 1 }
+                    if frame.frameType == "pong" { sawPong = true; replayedBeforePong = replayed }
+                    if frame.frameType == "caught_up" { break }
+                }
+                #expect(sawPong)
+                #expect(replayedBeforePong < history, "answered during the replay, not after it")
+                #expect(replayed == history, "and the replay is whole")
+                try await outbound.close(.normalClosure, reason: nil)
+            }
+        }
+    }
+
     @Test func killingTheListenConnectionLosesNothing() async throws {
         try await TestServer.run { server in
             let room = TestServer.uniqueID("room")

@@ -125,8 +125,12 @@ import WSClient
         }
     }
 
-    @Test func typingReachesOtherMembersAndTheServerSaysStopped() async throws {
+    @Test(.timeLimit(.minutes(1)))
+    func typingReachesOtherMembersAndTheServerSaysStopped() async throws {
         try await TestServer.run { server in
+            // Typing signals are ephemeral and travel only by NOTIFY: one sent before the server's
+            // listener is connected is gone by design, so wait until the server says it is ready.
+            try await eventually("the server is ready") { try await server.get("/ready", as: nil).status == .ok }
             let room = TestServer.uniqueID("room")
             try await server.createRoom(room, by: "alice")
             _ = try await server.post("/v1/rooms/\(room)/join", as: "bob")

@@ -27,7 +27,9 @@ struct WebSocketSession: Sendable {
     var closeGrace: Duration = .seconds(5)
 
     /// The concurrent parts of a session, named so the session knows which one ended.
-    private enum Part { case writer, reader, expiryWatch, closeGrace }
+    private enum Part { case writer, reader, subscriptions, expiryWatch, closeGrace }
+    /// Subscribe and unsubscribe frames that may wait behind a running replay.
+    static let maxQueuedSubscriptionRequests = 64
 
     /// What the session knows and may change while it runs.
     private final class State: Sendable {
@@ -54,9 +56,29 @@ struct WebSocketSession: Sendable {
             await withTaskGroup(of: Part.self) { group in
                 group.addTask { await writeLive(connection, state: state, outbound: outbound); return .writer }
                 group.addTask { await watchExpiry(state: state, connection: connection); return .expiryWatch }
+                // Subscribing may replay a long history. It runs beside the reader, one request at a
+                // time in arrival order, so the reader keeps taking frames meanwhile: pongs above all,
+                // or the 40 s ping watchdog would drop a client in the middle of its replay.
+                let (subscriptionRequests, subscriptionQueue) = AsyncStream.makeStream(
+                    of: ClientFrame.self, bufferingPolicy: .bufferingOldest(Self.maxQueuedSubscriptionRequests)
+                )
                 group.addTask {
+                    for await frame in subscriptionRequests {
+                        do {
+                            try await handleReportingErrors(frame, connection: connection, state: state, outbound: outbound, logger: logger)
+                        } catch {
+                            break  // the client is gone
+                        }
+                    }
+                    return .subscriptions
+                }
+                group.addTask {
+                    defer { subscriptionQueue.finish() }
                     do {
-                        try await readFrames(inbound, connection: connection, state: state, outbound: outbound, logger: logger)
+                        try await readFrames(
+                            inbound, connection: connection, state: state, outbound: outbound,
+                            subscriptionQueue: subscriptionQueue, logger: logger
+                        )
                     } catch {
                         logger.debug("websocket reader ended", metadata: ["error": "\(error)"])
                         if let code = Self.libraryCloseCode(for: error) {
@@ -139,7 +161,7 @@ struct WebSocketSession: Sendable {
 
     private func readFrames(
         _ inbound: WebSocketInboundStream, connection: LiveConnection, state: State,
-        outbound: WebSocketOutboundWriter, logger: Logger
+        outbound: WebSocketOutboundWriter, subscriptionQueue: AsyncStream<ClientFrame>.Continuation, logger: Logger
     ) async throws {
         let frameLimiter = CommandRateLimiter(rate: frameRate, burst: frameRate)
         var limitedInARow = 0
@@ -174,12 +196,29 @@ struct WebSocketSession: Sendable {
                 try await outbound.write(.text(ServerFrame.error(error.ref, code: error.code, message: error.message)))
                 continue
             }
-            do {
-                try await handle(frame, connection: connection, state: state, outbound: outbound)
-            } catch {
-                let problem = ProblemMiddleware<TidelineRequestContext>.apiError(for: error, logger: logger)
-                try await outbound.write(.text(ServerFrame.error(frame.ref, code: problem.code, message: problem.detail)))
+            switch frame {
+            case .subscribe, .unsubscribe:
+                if case .dropped = subscriptionQueue.yield(frame) {
+                    try await outbound.write(.text(ServerFrame.error(
+                        frame.ref, code: "rate_limited", message: "too many subscription requests waiting for a replay to finish"
+                    )))
+                }
+            default:
+                try await handleReportingErrors(frame, connection: connection, state: state, outbound: outbound, logger: logger)
             }
+        }
+    }
+
+    /// Handles one frame; a refusal becomes an `error` frame and the connection stays open.
+    /// Throws only when writing to the client fails.
+    private func handleReportingErrors(
+        _ frame: ClientFrame, connection: LiveConnection, state: State, outbound: WebSocketOutboundWriter, logger: Logger
+    ) async throws {
+        do {
+            try await handle(frame, connection: connection, state: state, outbound: outbound)
+        } catch {
+            let problem = ProblemMiddleware<TidelineRequestContext>.apiError(for: error, logger: logger)
+            try await outbound.write(.text(ServerFrame.error(frame.ref, code: problem.code, message: problem.detail)))
         }
     }
 
