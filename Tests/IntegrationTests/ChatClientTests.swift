@@ -1,4 +1,3 @@
-import AsyncHTTPClient
 import EventStore
 import Foundation
 import Testing
@@ -8,18 +7,11 @@ import Testing
     /// Two line-mode clients; the server restarts halfway while lines keep coming. Bob prints
     /// every line alice sent, once each and in order.
     @Test func lineModeDeliversEveryLineOnceAcrossAServerRestart() async throws {
-        let database = try await TestDatabase.create()
-        let port = try ServerProcess.freePort()
-        var server = try ServerProcess.serve(database: database, port: port)
-        let room = TestServer.uniqueID("chat")
-        var clients: [ChatProcess] = []
-        do {
-            try await waitUntilReady(port: port)
-            let bob = try ChatProcess(user: "bob", room: room, port: port, interactive: false)
-            clients.append(bob)
+        try await ChatScene.run { scene in
+            let room = scene.room
+            let bob = try scene.client("bob", interactive: false)
             try await eventually(limit: .seconds(20), "bob in the room") { bob.stderr.contains("you are in #\(room)") }
-            let alice = try ChatProcess(user: "alice", room: room, port: port, interactive: false)
-            clients.append(alice)
+            let alice = try scene.client("alice", interactive: false)
             try await eventually(limit: .seconds(20), "alice in the room") { alice.stderr.contains("you are in #\(room)") }
 
             let expected = (1...24).map { "line \($0) from alice" }
@@ -30,14 +22,12 @@ import Testing
             try await eventually(limit: .seconds(20), "the first lines at bob") { bob.messageLines.count >= 4 }
 
             // Restart: lines typed while it is down wait in alice's outbox.
-            server.kill(SIGTERM)
-            #expect(await server.waitForExit() == 0)
+            #expect(await scene.stopServer() == 0)
             for line in expected[8..<16] {
                 alice.send(line + "\n")
                 try await Task.sleep(for: .milliseconds(50))
             }
-            server = try ServerProcess.serve(database: database, port: port)
-            try await waitUntilReady(port: port)
+            try await scene.startServer()
             for line in expected[16...] {
                 alice.send(line + "\n")
                 try await Task.sleep(for: .milliseconds(50))
@@ -50,34 +40,16 @@ import Testing
             let texts = bob.messageLines.map { $0.replacingOccurrences(of: #"^\[\d\d:\d\d:\d\d\] "#, with: "", options: .regularExpression) }
             #expect(texts == expected.map { "alice: \($0)" })
             #expect(bob.stderr.contains("reconnected"))
-        } catch {
-            for client in clients { print("client stderr:", client.stderr) }
-            for client in clients { await client.stop() }
-            server.kill(SIGKILL)
-            _ = await server.waitForExit()
-            await TestDatabase.drop(database)
-            throw error
         }
-        for client in clients { await client.stop() }
-        server.kill(SIGTERM)
-        _ = await server.waitForExit()
-        await TestDatabase.drop(database)
     }
 
     /// Two interactive clients in pseudo-terminals: alice types, bob's typing line names her;
     /// it clears when she pauses (the debounced `stopped`) and when her message arrives.
     @Test func interactiveTypingShowsAtTheOtherClientAndClears() async throws {
-        let database = try await TestDatabase.create()
-        let port = try ServerProcess.freePort()
-        let server = try ServerProcess.serve(database: database, port: port)
-        let room = TestServer.uniqueID("chat")
-        var clients: [ChatProcess] = []
-        do {
-            try await waitUntilReady(port: port)
-            let bob = try ChatProcess(user: "bob", room: room, port: port, interactive: true)
-            clients.append(bob)
-            let alice = try ChatProcess(user: "alice", room: room, port: port, interactive: true)
-            clients.append(alice)
+        try await ChatScene.run { scene in
+            let room = scene.room
+            let bob = try scene.client("bob", interactive: true)
+            let alice = try scene.client("alice", interactive: true)
             for client in [bob, alice] {
                 try await eventually(limit: .seconds(20), "a live connection") { client.footer.contains("connected · #\(room)") }
             }
@@ -106,26 +78,68 @@ import Testing
             #expect(await alice.waitForExit() == 0)
             bob.send("\u{03}")
             #expect(await bob.waitForExit() == 0)
-        } catch {
-            for client in clients { print("client output:", ChatProcess.stripANSI(client.stdout)) }
-            for client in clients { await client.stop() }
-            server.kill(SIGKILL)
-            _ = await server.waitForExit()
-            await TestDatabase.drop(database)
-            throw error
         }
-        for client in clients { await client.stop() }
-        server.kill(SIGTERM)
-        _ = await server.waitForExit()
-        await TestDatabase.drop(database)
+    }
+}
+
+/// A `tideline serve --dev` on a database and port of its own, one room name, and the chat
+/// clients started against it. `run` stops them all and drops the database however the test
+/// ends, and prints what the clients said when it failed.
+private final class ChatScene: @unchecked Sendable {
+    let database: DatabaseURL
+    let port: Int
+    let room = TestServer.uniqueID("chat")
+    private(set) var server: ServerProcess?
+    private(set) var clients: [ChatProcess] = []
+
+    private init(database: DatabaseURL, port: Int) {
+        self.database = database
+        self.port = port
     }
 
-    private func waitUntilReady(port: Int) async throws {
-        try await eventually(limit: .seconds(30), "the server on port \(port) to be ready") {
-            let request = HTTPClientRequest(url: "http://127.0.0.1:\(port)/ready")
-            guard let response = try? await HTTPClient.shared.execute(request, timeout: .seconds(2)) else { return false }
-            _ = try? await response.body.collect(upTo: 1 << 16)
-            return response.status.code == 200
+    static func run(_ body: (ChatScene) async throws -> Void) async throws {
+        let scene = ChatScene(database: try await TestDatabase.create(), port: try ServerProcess.freePort())
+        do {
+            try await scene.startServer()
+            try await body(scene)
+        } catch {
+            for client in scene.clients {
+                print("client stderr:", client.stderr)
+                print("client output:", ChatProcess.stripANSI(client.stdout))
+            }
+            await scene.tearDown(serverSignal: SIGKILL)
+            throw error
         }
+        await scene.tearDown(serverSignal: SIGTERM)
+    }
+
+    /// Starts the server (again, after ``stopServer()``) on the scene's port and waits until it is ready.
+    func startServer() async throws {
+        server = try ServerProcess.serve(database: database, port: port)
+        try await ServerProcess.waitUntilReady(port: port)
+    }
+
+    /// Stops the server with SIGTERM and returns its exit status.
+    func stopServer() async -> Int32? {
+        guard let server else { return nil }
+        self.server = nil
+        server.kill(SIGTERM)
+        return await server.waitForExit()
+    }
+
+    /// Starts `tideline-chat` for `user` in the scene's room.
+    func client(_ user: String, interactive: Bool) throws -> ChatProcess {
+        let client = try ChatProcess(user: user, room: room, port: port, interactive: interactive)
+        clients.append(client)
+        return client
+    }
+
+    private func tearDown(serverSignal: Int32) async {
+        for client in clients { await client.stop() }
+        if let server {
+            server.kill(serverSignal)
+            _ = await server.waitForExit()
+        }
+        await TestDatabase.drop(database)
     }
 }

@@ -31,11 +31,8 @@ import Testing
         let tokens = await TokenService(secret: TestServer.secret)
         let alice = try await tokens.sign(user: "alice", roles: [], expiresAt: Date().addingTimeInterval(600))
         let bob = try await tokens.sign(user: "bob", roles: [], expiresAt: Date().addingTimeInterval(600))
-        try await eventually("both servers to be up") {
-            let upA = (try? await SSEClient.open(port: portA, path: "/ready", token: alice).status.code) == 200
-            let upB = (try? await SSEClient.open(port: portB, path: "/ready", token: alice).status.code) == 200
-            return upA && upB
-        }
+        try await ServerProcess.waitUntilReady(port: portA)
+        try await ServerProcess.waitUntilReady(port: portB)
         let room = TestServer.uniqueID("room")
         #expect(try await ConcurrentClient.post(port: portA, path: "/v1/rooms", token: alice, json: #"{"room_id":"\#(room)"}"#).status == 201)
         #expect(try await ConcurrentClient.post(port: portA, path: "/v1/rooms/\(room)/join", token: bob, json: "{}").status == 200)

@@ -13,9 +13,7 @@ import WSClient
         do {
             let tokens = await TokenService(secret: TestServer.secret)
             let token = try await tokens.sign(user: "alice", roles: [], expiresAt: Date().addingTimeInterval(600))
-            try await eventually("the server to be ready") {
-                (try? await SSEClient.open(port: port, path: "/ready", token: token).status.code) == 200
-            }
+            try await ServerProcess.waitUntilReady(port: port)
             let room = TestServer.uniqueID("room")
             #expect(try await ConcurrentClient.post(port: port, path: "/v1/rooms", token: token, json: #"{"room_id":"\#(room)"}"#).status == 201)
             let stream = try await SSEClient.open(port: port, path: "/v1/stream?topics=room:\(room)&since=0", token: token)

@@ -1,3 +1,4 @@
+import AsyncHTTPClient
 import EventStore
 import Foundation
 
@@ -36,6 +37,17 @@ final class ServerProcess: @unchecked Sendable {
     /// `tideline serve --dev` on a free port the test can reach.
     static func serve(database: DatabaseURL, port: Int) throws -> ServerProcess {
         try ServerProcess(arguments: ["serve", "--dev", "--port", String(port)], database: database)
+    }
+
+    /// Waits until the server on `port` answers `GET /ready` with 200: it has migrated, listens,
+    /// and its LISTEN connection is up (typing signals sent before that are lost by design).
+    static func waitUntilReady(port: Int) async throws {
+        try await eventually(limit: .seconds(30), "the server on port \(port) to be ready") {
+            let request = HTTPClientRequest(url: "http://127.0.0.1:\(port)/ready")
+            guard let response = try? await testHTTPClient.execute(request, timeout: .seconds(2)) else { return false }
+            _ = try? await response.body.collect(upTo: 1 << 16)
+            return response.status.code == 200
+        }
     }
 
     /// A TCP port on 127.0.0.1 that nothing listens on now (the kernel picks it).
