@@ -67,20 +67,7 @@ import WSClient
             let port = server.client.port!
             let token = try await server.token("alice")
             let total = 2_000
-            let writers = 8
-            async let posting: Void = withThrowingTaskGroup(of: Void.self) { group in
-                for writer in 0..<writers {
-                    group.addTask {
-                        for n in stride(from: writer, to: total, by: writers) {
-                            let reply = try await ConcurrentClient.post(
-                                port: port, path: "/v1/rooms/\(room)/messages", token: token, json: #"{"text":"m\#(n)"}"#
-                            )
-                            #expect(reply.status == 201)
-                        }
-                    }
-                }
-                try await group.waitForAll()
-            }
+            async let posting: Void = ConcurrentClient.postMessages(total, port: port, room: room, token: token) { "m\($0)" }
             var texts: [String] = []
             var lastID = "0"
             // Twenty cut-offs after a random number of messages, each followed by a resume.
@@ -127,20 +114,7 @@ import WSClient
                     var fast = FrameReader(inbound)
                     try await outbound.write(.text(subscribe))
                     _ = try await fast.until { $0.frameType == "caught_up" }
-                    let writers = 8
-                    async let posting: Void = withThrowingTaskGroup(of: Void.self) { group in
-                        for writer in 0..<writers {
-                            group.addTask {
-                                for n in stride(from: writer, to: total, by: writers) {
-                                    let reply = try await ConcurrentClient.post(
-                                        port: port, path: "/v1/rooms/\(room)/messages", token: token, json: #"{"text":"m\#(n) \#(padding)"}"#
-                                    )
-                                    #expect(reply.status == 201)
-                                }
-                            }
-                        }
-                        try await group.waitForAll()
-                    }
+                    async let posting: Void = ConcurrentClient.postMessages(total, port: port, room: room, token: token) { "m\($0) \(padding)" }
                     var fastTexts: [String] = []
                     while fastTexts.count < total, let frame = try await fast.next() {
                         if let text = frame.chatText { fastTexts.append(text) }

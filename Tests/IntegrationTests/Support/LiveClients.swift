@@ -2,6 +2,8 @@ import AsyncHTTPClient
 import Domain
 import Foundation
 import NIOCore
+import Realtime
+import Testing
 import WSClient
 
 /// One Server-Sent Events message as a client parses it.
@@ -131,5 +133,25 @@ enum ConcurrentClient {
         let body = try await response.body.collect(upTo: 1 << 20)
         let value = (try? JSONDecoder().decode(JSONValue.self, from: Data(buffer: body))) ?? .null
         return (Int(response.status.code), value)
+    }
+
+    /// Posts `count` chat messages to `room` from `writers` concurrent connections, message `n`
+    /// with the text `text(n)`; each must be accepted (201).
+    static func postMessages(
+        _ count: Int, port: Int, room: String, token: String, writers: Int = 8, text: @escaping @Sendable (Int) -> String
+    ) async throws {
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for writer in 0..<writers {
+                group.addTask {
+                    for n in stride(from: writer, to: count, by: writers) {
+                        let reply = try await post(
+                            port: port, path: "/v1/rooms/\(room)/messages", token: token, json: #"{"text":\#(jsonString(text(n)))}"#
+                        )
+                        #expect(reply.status == 201)
+                    }
+                }
+            }
+            try await group.waitForAll()
+        }
     }
 }
