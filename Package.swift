@@ -142,6 +142,8 @@ let package = Package(
         ),
         .testTarget(name: "DomainTests", dependencies: ["Domain"], swiftSettings: swiftSettings),
         .testTarget(name: "ChatCoreTests", dependencies: ["ChatCore"], swiftSettings: swiftSettings),
+        // The command executor's in-process parts (stream queues, snapshot copies), without a database.
+        .testTarget(name: "CommandsTests", dependencies: ["Commands", "Domain"], swiftSettings: swiftSettings),
         .testTarget(
             name: "IntegrationTests",
             dependencies: [

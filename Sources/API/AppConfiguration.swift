@@ -14,6 +14,10 @@ public struct AppConfiguration: Sendable {
     public var jwtSecret: String
     /// `--dev` / `TIDELINE_DEV=1`: enables `POST /v1/auth/token`.
     public var developmentMode: Bool = false
+    /// `--server-timing` / `TIDELINE_SERVER_TIMING=1`: a `Server-Timing` header on `/v1` responses
+    /// saying where the request's time went (auth, decide, db, total). Off by default: it tells
+    /// clients about the server's internals.
+    public var serverTiming: Bool = false
     /// `--command-rate` / `TIDELINE_COMMAND_RATE`: sustained commands per second per user, default 20.
     public var commandRate: Double = 20
     /// `--command-burst` / `TIDELINE_COMMAND_BURST`: burst size per user, default 40.

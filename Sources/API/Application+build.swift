@@ -44,7 +44,7 @@ public func buildApplication(
     let routes = RouteContext(
         store: store,
         readModel: ReadModel(client: client, logger: logger),
-        runner: CommandRunner(client: client, ringer: ringer, logger: logger),
+        runner: CommandRunner(executor: CommandExecutor(client: client, logger: logger), ringer: ringer, logger: logger),
         typing: typing,
         configuration: configuration,
         logger: logger
@@ -55,7 +55,9 @@ public func buildApplication(
     if metrics != nil { router.add(middleware: MetricsMiddleware()) }
     OperationalRoutes(client: client, listener: listener, metrics: metrics, logger: logger).add(to: router)
 
-    let v1 = router.group("v1").add(middleware: IdempotencyKeyMiddleware())
+    let v1 = router.group("v1")
+    if configuration.serverTiming { v1.add(middleware: ServerTimingMiddleware()) }
+    v1.add(middleware: IdempotencyKeyMiddleware())
     if configuration.developmentMode {
         DevTokenRoute(tokens: tokens, lifetime: configuration.devTokenLifetime, maxBodySize: configuration.maxBodySize).add(to: v1)
     }

@@ -16,4 +16,10 @@ public struct AppendResult: Sendable, Equatable {
     public var firstPosition: Int64
     public var lastPosition: Int64
     public var lastVersion: Int64
+
+    public init(firstPosition: Int64, lastPosition: Int64, lastVersion: Int64) {
+        self.firstPosition = firstPosition
+        self.lastPosition = lastPosition
+        self.lastVersion = lastVersion
+    }
 }

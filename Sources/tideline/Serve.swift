@@ -26,6 +26,9 @@ struct Serve: AsyncParsableCommand {
     @Flag(help: "Development mode: enables POST /v1/auth/token. Env: TIDELINE_DEV=1.")
     var dev: Bool = false
 
+    @Flag(help: "Send a Server-Timing header (auth, decide, db, total) on API responses. Env: TIDELINE_SERVER_TIMING=1.")
+    var serverTiming: Bool = false
+
     @Option(help: "Commands per second per user. Env: TIDELINE_COMMAND_RATE.")
     var commandRate: Double = Environment.double("TIDELINE_COMMAND_RATE") ?? 20
 
@@ -51,6 +54,7 @@ struct Serve: AsyncParsableCommand {
         configuration.host = host
         configuration.port = port
         configuration.developmentMode = dev || Environment.bool("TIDELINE_DEV")
+        configuration.serverTiming = serverTiming || Environment.bool("TIDELINE_SERVER_TIMING")
         configuration.commandRate = commandRate
         configuration.commandBurst = commandBurst
         configuration.databasePoolSize = databasePool

@@ -1,3 +1,4 @@
+import Commands
 import Hummingbird
 
 /// Authenticates `/v1` requests from `Authorization: Bearer <jwt>` or, for clients that cannot
@@ -8,7 +9,7 @@ struct AuthMiddleware: RouterMiddleware {
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         var context = context
-        context.caller = try await authenticate(request)
+        context.caller = try await StageTimes.measure("auth") { try await authenticate(request) }
         return try await next(request, context)
     }
 

@@ -17,9 +17,8 @@ extension RouteContext {
                 decide: { state in
                     .append(try Notifications.send(command, notificationId: notificationID, relatedEventId: nil, state: state))
                 },
-                reply: { outcome, connection in
-                    let eventID = try await Self.eventID(of: outcome, stream: stream, on: connection, logger: logger)
-                    return .init(status: .created, json: try JSONResponse.encode(NotificationReply(notificationId: notificationID, eventId: String(eventID))))
+                reply: { eventID in
+                    .init(status: .created, json: try JSONResponse.encode(NotificationReply(notificationId: notificationID, eventId: eventID)))
                 }
             ).response
         }
@@ -42,9 +41,8 @@ extension RouteContext {
                 caller: caller, idempotency: try .init(request: request, body: body), stream: stream,
                 evolve: { Notifications.evolve($0, $1, version: $2) },
                 decide: { state in try Notifications.markRead(notificationId: notificationID, user: caller.user, state: state) },
-                reply: { outcome, connection in
-                    let eventID = try await Self.eventID(of: outcome, stream: stream, on: connection, logger: logger)
-                    return .init(status: .ok, json: try JSONResponse.encode(NotificationReply(notificationId: notificationID, eventId: String(eventID))))
+                reply: { eventID in
+                    .init(status: .ok, json: try JSONResponse.encode(NotificationReply(notificationId: notificationID, eventId: eventID)))
                 }
             ).response
         }

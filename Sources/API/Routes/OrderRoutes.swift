@@ -16,10 +16,9 @@ extension RouteContext {
                 caller: caller, idempotency: try .init(request: request, body: body), stream: stream,
                 evolve: { Order.evolve($0, $1, version: $2) },
                 decide: { state in .append(try Order.create(command, orderId: orderID, customer: caller.user, state: state)) },
-                reply: { outcome, connection in
-                    let eventID = try await Self.eventID(of: outcome, stream: stream, on: connection, logger: logger)
-                    return .init(status: .created, json: try JSONResponse.encode(
-                        OrderReply(orderId: orderID, totalCents: command.totalCents, eventId: String(eventID))
+                reply: { eventID in
+                    .init(status: .created, json: try JSONResponse.encode(
+                        OrderReply(orderId: orderID, totalCents: command.totalCents, eventId: eventID)
                     ))
                 }
             ).response

@@ -15,9 +15,8 @@ extension RouteContext {
                 caller: caller, idempotency: try .init(request: request, body: body), stream: stream,
                 evolve: { Room.evolve($0, $1, version: $2) },
                 decide: { state in .append(try Room.create(command, actor: caller.user, state: state)) },
-                reply: { outcome, connection in
-                    let eventID = try await Self.eventID(of: outcome, stream: stream, on: connection, logger: logger)
-                    return .init(status: .created, json: try JSONResponse.encode(RoomReply(roomId: command.roomId, eventId: String(eventID))))
+                reply: { eventID in
+                    .init(status: .created, json: try JSONResponse.encode(RoomReply(roomId: command.roomId, eventId: eventID)))
                 }
             ).response
         }
@@ -107,9 +106,8 @@ extension RouteContext {
             decide: { state in
                 .append(try Room.post(command, roomId: roomID, messageId: messageID, clientMsgId: clientMsgID, actor: caller.user, state: state))
             },
-            reply: { outcome, connection in
-                let eventID = try await Self.eventID(of: outcome, stream: stream, on: connection, logger: logger)
-                return .init(status: .created, json: try JSONResponse.encode(MessageReply(messageId: messageID, eventId: String(eventID))))
+            reply: { eventID in
+                .init(status: .created, json: try JSONResponse.encode(MessageReply(messageId: messageID, eventId: eventID)))
             }
         )
     }
@@ -128,9 +126,8 @@ extension RouteContext {
             caller: caller, idempotency: try .init(request: request, body: body), stream: stream,
             evolve: { Room.evolve($0, $1, version: $2) },
             decide: decide,
-            reply: { outcome, connection in
-                let eventID = try await Self.eventID(of: outcome, stream: stream, on: connection, logger: logger)
-                return .init(status: .ok, json: try JSONResponse.encode(RoomReply(roomId: roomID, eventId: String(eventID))))
+            reply: { eventID in
+                .init(status: .ok, json: try JSONResponse.encode(RoomReply(roomId: roomID, eventId: eventID)))
             }
         ).response
     }

@@ -34,23 +34,6 @@ struct RouteContext: Sendable {
         guard let snapshot = try await store.streamState(stream).snapshot else { return nil }
         return try JSONDecoder().decode(State.self, from: Data(snapshot.utf8))
     }
-
-    /// The global id of the event at `version` in `stream` (for commands that had already had
-    /// their effect: the contract answers with the id of the event that did it).
-    static func eventID(ofVersion version: Int64, in stream: String, on connection: PostgresConnection, logger: Logger) async throws -> Int64 {
-        guard let position = try await EventStore.position(ofVersion: version, in: stream, on: connection, logger: logger) else {
-            throw APIError.conflict("the event at version \(version) of \(stream) was not found")
-        }
-        return position
-    }
-
-    /// The id a command's reply carries: its last appended event, or the one that had done it.
-    static func eventID(of outcome: CommandOutcome, stream: String, on connection: PostgresConnection, logger: Logger) async throws -> Int64 {
-        switch outcome {
-        case .appended(_, let result): result.lastPosition
-        case .unchanged(let version): try await eventID(ofVersion: version, in: stream, on: connection, logger: logger)
-        }
-    }
 }
 
 /// Generated ids: a prefix and a random UUID, always a valid identifier.

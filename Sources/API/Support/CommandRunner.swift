@@ -10,11 +10,11 @@ import PostgresNIO
 /// Runs a command for a request with the contract's idempotency, and announces its commit.
 ///
 /// `Idempotency-Key` (24 h, same caller) and `client_msg_id` (for good, same author and room)
-/// responses are stored in the command's own transaction: either the events and the record
-/// commit together or neither does. A retry returns the stored response and appends nothing;
-/// the same key with a different command is 409. Rejected commands store nothing.
+/// responses are stored in the command's own statement (``CommandExecutor``): either the events
+/// and the record commit together or neither does. A retry returns the stored response and
+/// appends nothing; the same key with a different command is 409. Rejected commands store nothing.
 struct CommandRunner: Sendable {
-    let client: PostgresClient
+    let executor: CommandExecutor
     let ringer: DoorbellRinger
     let logger: Logger
 
@@ -46,7 +46,6 @@ struct CommandRunner: Sendable {
             self.clientMessageScope = clientMessageScope
         }
 
-        var scopes: [String] { [key.map { "key:\($0)" }, clientMessageScope].compactMap { $0 } }
     }
 
     /// The response a command produced, as stored for replays.
@@ -63,88 +62,42 @@ struct CommandRunner: Sendable {
         }
     }
 
-    private struct DuplicateInFlight: Error {}
-
     /// Runs the command; REST answers with `.response`, the WebSocket with an `ack` frame.
+    /// - Parameter reply: the answer, given the id of the event the command appended (or of the
+    ///   one that had already done it).
     func execute<State: Codable & Equatable & Sendable>(
         caller: Caller,
         idempotency: Idempotency,
         stream: String,
-        evolve: (State?, DomainEvent, Int64) -> State?,
-        decide: (State?) throws -> Decision,
-        reply: (CommandOutcome, PostgresConnection) async throws -> Reply
+        evolve: @escaping (State?, DomainEvent, Int64) -> State?,
+        decide: @escaping (State?) throws -> Decision,
+        reply: (_ eventID: String) throws -> Reply
     ) async throws -> Reply {
-        if let stored = try await storedReply(caller: caller, idempotency: idempotency) { return stored }
         let metadata = CommandMetadata(actor: caller.user, commandID: UUID().uuidString.lowercased())
+        let record = Commands.Idempotency(
+            caller: caller.user, key: idempotency.key,
+            clientMessageScope: idempotency.clientMessageScope, fingerprint: idempotency.fingerprint
+        )
+        let result: CommandResult
         do {
-            let (outcome, reply) = try await client.withConnection { connection in
-                try await connection.withTransaction(logger: logger) { connection in
-                    try await CommandExecutor.execute(
-                        stream: stream, metadata: metadata, evolve: evolve,
-                        on: connection, logger: logger, decide: decide
-                    ) { connection, outcome in
-                        let reply = try await reply(outcome, connection)
-                        try await record(reply, caller: caller, idempotency: idempotency, on: connection)
-                        return reply
-                    }
+            result = try await executor.execute(
+                stream: stream, metadata: metadata, idempotency: record, evolve: evolve, decide: decide,
+                reply: { eventID in
+                    let reply = try reply(eventID)
+                    return CommandReply(status: Int(reply.status.code), body: reply.json)
                 }
-            }
-            if case .appended = outcome { ringer.ringAfterCommit() }
-            return reply
-        } catch is DuplicateInFlight {
-            // The same key or client_msg_id committed meanwhile: answer what it answered.
-            if let stored = try await storedReply(caller: caller, idempotency: idempotency) { return stored }
+            )
+        } catch CommandError.idempotencyKeyReused {
+            throw APIError.conflict("this Idempotency-Key was already used for a different request")
+        } catch CommandError.concurrentDuplicate {
             throw APIError.conflict("a concurrent request with the same idempotency key is in progress")
         }
-    }
-
-    private func storedReply(caller: Caller, idempotency: Idempotency) async throws -> Reply? {
-        let scopes = idempotency.scopes
-        guard !scopes.isEmpty else { return nil }
-        let rows = try await client.query(
-            """
-            SELECT scope, coalesce(fingerprint = md5(\(idempotency.fingerprint)), true), status, body
-            FROM command_responses
-            WHERE caller = \(caller.user) AND scope = ANY(\(scopes))
-              AND (expires_at IS NULL OR expires_at > now())
-            """,
-            logger: logger
-        )
-        var found: [String: (sameCommand: Bool, status: Int, body: String)] = [:]
-        for try await (scope, sameCommand, status, body) in rows.decode((String, Bool, Int, String).self) {
-            found[scope] = (sameCommand, status, body)
-        }
-        // The key is checked first: reusing it for another command is the client's bug to hear about.
-        for scope in scopes {
-            guard let stored = found[scope] else { continue }
-            if !stored.sameCommand {
-                throw APIError.conflict("this Idempotency-Key was already used for a different request")
-            }
-            return Reply(status: HTTPResponse.Status(code: stored.status), json: stored.body, replayed: true)
-        }
-        return nil
-    }
-
-    private func record(_ reply: Reply, caller: Caller, idempotency: Idempotency, on connection: PostgresConnection) async throws {
-        for scope in idempotency.scopes {
-            let isKey = scope.hasPrefix("key:")
-            let fingerprint: String? = isKey ? idempotency.fingerprint : nil
-            let rows = try await connection.query(
-                """
-                INSERT INTO command_responses AS r (caller, scope, fingerprint, status, body, expires_at)
-                VALUES (\(caller.user), \(scope), md5(\(fingerprint)), \(Int(reply.status.code)), \(reply.json),
-                        CASE WHEN \(isKey) THEN now() + interval '24 hours' END)
-                ON CONFLICT (caller, scope) DO UPDATE
-                    SET fingerprint = EXCLUDED.fingerprint, status = EXCLUDED.status, body = EXCLUDED.body,
-                        created_at = now(), expires_at = EXCLUDED.expires_at
-                    WHERE r.expires_at IS NOT NULL AND r.expires_at <= now()
-                RETURNING 1
-                """,
-                logger: logger
-            )
-            var inserted = false
-            for try await _ in rows.decode(Int.self) { inserted = true }
-            if !inserted { throw DuplicateInFlight() }
+        switch result {
+        case .executed(let outcome, let reply):
+            if case .appended = outcome { ringer.ringAfterCommit() }
+            return Reply(status: HTTPResponse.Status(code: reply.status), json: reply.body)
+        case .replayed(let reply):
+            return Reply(status: HTTPResponse.Status(code: reply.status), json: reply.body, replayed: true)
         }
     }
 }

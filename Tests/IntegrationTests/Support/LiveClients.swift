@@ -123,14 +123,27 @@ extension JSONValue {
 /// keep-alive connection, so it cannot show what concurrent writers do).
 enum ConcurrentClient {
     /// POSTs JSON and returns the status and the parsed body.
-    static func post(port: Int, path: String, token: String, json: String) async throws -> (status: Int, body: JSONValue) {
+    static func post(
+        port: Int, path: String, token: String, json: String, headers: [(String, String)] = []
+    ) async throws -> (status: Int, body: JSONValue) {
         var request = HTTPClientRequest(url: "http://127.0.0.1:\(port)\(path)")
         request.method = .POST
         request.headers.add(name: "Authorization", value: "Bearer \(token)")
+        request.headers.add(contentsOf: headers)
         request.headers.add(name: "Content-Type", value: "application/json")
         request.body = .bytes(ByteBuffer(string: json))
         let response = try await testHTTPClient.execute(request, timeout: .seconds(30))
         let body = try await response.body.collect(upTo: 1 << 20)
+        let value = (try? JSONDecoder().decode(JSONValue.self, from: Data(buffer: body))) ?? .null
+        return (Int(response.status.code), value)
+    }
+
+    /// GETs and returns the status and the parsed body.
+    static func get(port: Int, path: String, token: String) async throws -> (status: Int, body: JSONValue) {
+        var request = HTTPClientRequest(url: "http://127.0.0.1:\(port)\(path)")
+        request.headers.add(name: "Authorization", value: "Bearer \(token)")
+        let response = try await testHTTPClient.execute(request, timeout: .seconds(30))
+        let body = try await response.body.collect(upTo: 1 << 22)
         let value = (try? JSONDecoder().decode(JSONValue.self, from: Data(buffer: body))) ?? .null
         return (Int(response.status.code), value)
     }
