@@ -16,6 +16,7 @@ public struct TokenService: Sendable {
     }
 
     private let keys: JWTKeyCollection
+    private let verified = VerifiedTokens()
 
     /// - Parameter secret: at least 32 bytes; jwt-kit asserts on shorter HMAC keys in debug builds.
     public init(secret: String) async {
@@ -30,9 +31,12 @@ public struct TokenService: Sendable {
 
     /// The caller a token names, or nil when it is malformed, wrongly signed or expired.
     public func verify(_ token: String) async -> Caller? {
+        if let caller = verified.caller(for: token) { return caller }
         guard let claims = try? await keys.verify(token, as: Claims.self),
               Identifier.isValid(claims.sub.value)
         else { return nil }
-        return Caller(user: claims.sub.value, roles: Set(claims.roles ?? []), expiresAt: claims.exp.value)
+        let caller = Caller(user: claims.sub.value, roles: Set(claims.roles ?? []), expiresAt: claims.exp.value)
+        verified.remember(caller, for: token)
+        return caller
     }
 }

@@ -22,7 +22,8 @@ struct CommandRunner: Sendable {
     struct Idempotency: Sendable {
         /// From the `Idempotency-Key` header.
         var key: String?
-        /// What the command was (method, path, canonical body), compared on a repeated key.
+        /// What the command was (method, path, canonical body), compared on a repeated key;
+        /// empty without a key (a `client_msg_id` repeat counts as the same whatever it says).
         var fingerprint: String
         /// `client_msg:<room>:<id>` for messages that carry a `client_msg_id`.
         var clientMessageScope: String?
@@ -39,11 +40,15 @@ struct CommandRunner: Sendable {
         /// - Parameter command: what the command is, e.g. `POST /v1/rooms/general/messages`.
         init(key: String?, command: String, body: JSONObject, clientMessageScope: String?) {
             self.key = key
+            self.clientMessageScope = clientMessageScope
+            guard key != nil else {
+                fingerprint = ""
+                return
+            }
             let encoder = JSONEncoder()
             encoder.outputFormatting = .sortedKeys
             let canonical = (try? String(decoding: encoder.encode(body), as: UTF8.self)) ?? ""
             fingerprint = "\(command)\n\(canonical)"
-            self.clientMessageScope = clientMessageScope
         }
 
     }
