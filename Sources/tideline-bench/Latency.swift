@@ -37,7 +37,7 @@ struct Latency: AsyncParsableCommand {
         // Setup (tokens, the room) on one client, posts on another, so that --one-connection
         // really means one connection for the posts.
         try await TidelineHTTP.withClient(connections: 64) { http in
-            try await TidelineHTTP.withClient(connections: oneConnection ? 1 : 64) { postHTTP in
+            try await TidelineHTTP.withClient(connections: oneConnection ? 1 : 64, ownThread: oneConnection) { postHTTP in
                 try await measure(serverList.map { TidelineHTTP(http: http, server: $0) }, posting: serverList.map { TidelineHTTP(http: postHTTP, server: $0) })
             }
         }

@@ -2,6 +2,7 @@ import AsyncHTTPClient
 import Foundation
 import NIOCore
 import NIOHTTP1
+import NIOPosix
 
 /// The few REST calls the load generators make, against Tideline or the baseline hub alike.
 struct TidelineHTTP: Sendable {
@@ -21,25 +22,32 @@ struct TidelineHTTP: Sendable {
     /// An HTTP client that opens up to `connections` keep-alive connections per server, and no
     /// more: requests beyond them wait in the client for a free connection (AsyncHTTPClient's
     /// default soft limit is 8, which would queue the rest of the clients, or open too many for
-    /// a one-connection measurement).
-    static func makeClient(connections: Int) -> HTTPClient {
+    /// a one-connection measurement). On `group` if given, else NIO's shared singleton.
+    static func makeClient(connections: Int, group: (any EventLoopGroup)? = nil) -> HTTPClient {
         var configuration = HTTPClient.Configuration()
         configuration.connectionPool.concurrentHTTP1ConnectionsPerHostSoftLimit = max(connections, 1)
         configuration.httpVersion = .http1Only
         configuration.timeout.connect = .seconds(30)
-        return HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
+        return HTTPClient(eventLoopGroupProvider: group.map { .shared($0) } ?? .singleton, configuration: configuration)
     }
 
-    /// Runs `body` with a client made by ``makeClient(connections:)``, shut down afterwards
+    /// Runs `body` with a client made by ``makeClient(connections:group:)``, shut down afterwards
     /// whether `body` succeeds or throws (an HTTPClient must be shut down before it is released).
-    static func withClient<Result>(connections: Int, _ body: (HTTPClient) async throws -> Result) async throws -> Result {
-        let http = makeClient(connections: connections)
+    /// - Parameter ownThread: run the client on an event loop thread of its own, so that its
+    ///   responses are not read after the frames of a thousand WebSockets on the shared loops.
+    static func withClient<Result>(
+        connections: Int, ownThread: Bool = false, _ body: (HTTPClient) async throws -> Result
+    ) async throws -> Result {
+        let group = ownThread ? MultiThreadedEventLoopGroup(numberOfThreads: 1) : nil
+        let http = makeClient(connections: connections, group: group)
         do {
             let result = try await body(http)
             try await http.shutdown()
+            try await group?.shutdownGracefully()
             return result
         } catch {
             try? await http.shutdown()
+            try? await group?.shutdownGracefully()
             throw error
         }
     }
