@@ -10,5 +10,5 @@ test:         ## every test, against a throwaway PostgreSQL cluster
 bench:        ## the full benchmark run (~10 min): writes docs/benchmarks.md and docs/bench/*.png
 	scripts/bench
 
-bench-quick:  ## the suite at small sizes (under 2 min once built), report in a temporary folder
+bench-quick:  ## the suite at small sizes (under 3 min once built), report in a temporary folder
 	scripts/bench --quick

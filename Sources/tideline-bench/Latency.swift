@@ -16,12 +16,17 @@ struct Latency: AsyncParsableCommand {
     @Option(help: "Posts per second.") var rate: Int = 100
     @Option(help: "Seconds of posting.") var seconds: Int = 10
     @Option(help: "WebSocket handshakes in flight at once.") var connecting: Int = 200
+    @Flag(help: "Post over exactly one keep-alive connection, one post at a time (one server only).")
+    var oneConnection = false
+    @Option(help: "The server's process id: report its CPU use from the first post to the last delivery.")
+    var serverPid: Int32?
 
     func validate() throws {
         guard (1...20_000).contains(subscribers), (1...5_000).contains(rate), (1...600).contains(seconds) else {
             throw ValidationError("--subscribers 1-20000, --rate 1-5000, --seconds 1-600")
         }
         guard !serverList.isEmpty else { throw ValidationError("--servers lists no server") }
+        if oneConnection, serverList.count > 1 { throw ValidationError("--one-connection takes one server") }
     }
 
     private var serverList: [String] {
@@ -29,12 +34,16 @@ struct Latency: AsyncParsableCommand {
     }
 
     func run() async throws {
+        // Setup (tokens, the room) on one client, posts on another, so that --one-connection
+        // really means one connection for the posts.
         try await TidelineHTTP.withClient(connections: 64) { http in
-            try await measure(serverList.map { TidelineHTTP(http: http, server: $0) })
+            try await TidelineHTTP.withClient(connections: oneConnection ? 1 : 64, ownThread: oneConnection) { postHTTP in
+                try await measure(serverList.map { TidelineHTTP(http: http, server: $0) }, posting: serverList.map { TidelineHTTP(http: postHTTP, server: $0) })
+            }
         }
     }
 
-    private func measure(_ apis: [TidelineHTTP]) async throws {
+    private func measure(_ apis: [TidelineHTTP], posting postAPIs: [TidelineHTTP]) async throws {
         let runID = String(UUID().uuidString.prefix(8).lowercased())
         let room = "bench-\(runID)"
         // Tokens from each server: the baseline hubs share nothing, Tideline servers share the secret.
@@ -48,7 +57,9 @@ struct Latency: AsyncParsableCommand {
         let expected = rate * seconds
         let latencies = LatencyRecorder()
         let delivered = Counter()
-        let postErrors = Counter()
+        var posts = (sent: 0, failed: 0)
+        var postingWindow = Duration.zero
+        var serverCPU = Double.nan
         let tally = ConnectionTally()
         let subscriberCount = subscribers
         let cpu = CPUUsage()
@@ -75,26 +86,36 @@ struct Latency: AsyncParsableCommand {
             do {
                 try await tally.waitForAll(subscriberCount, timeout: .seconds(120), what: "latency subscribers")
                 progress("latency: \(tally.opened) subscribed; posting \(rate)/s for \(seconds) s")
-                let poster = SteadyPoster(rate: rate, count: expected, clock: clock, origin: origin)
-                postErrors.add(try await poster.run { number, sent in
-                    let server = number % apis.count
-                    let status = try? await apis[server].postMessage(
+                let post: @Sendable (Int, Int64) async -> Bool = { number, sent in
+                    let server = number % postAPIs.count
+                    let status = try? await postAPIs[server].postMessage(
                         room: room, text: TimedText.make(sentMicroseconds: sent), clientMessageID: "c-\(runID)-\(number)", token: posters[server]
                     )
                     return (200..<300).contains(status ?? 0)
-                })
+                }
+                let poster = SteadyPoster(rate: rate, count: expected, clock: clock, origin: origin)
+                let start = clock.now
+                let serverUsage = serverPid.map { ProcessCPU(pid: $0) }
+                if oneConnection {
+                    posts = try await poster.runOneAtATime(until: start + .seconds(seconds), post)
+                } else {
+                    posts = (expected, try await poster.run(post))
+                }
+                postingWindow = clock.now - start
                 // Every subscriber stops after the last message; do not wait forever for a lost one.
                 let deadline = clock.now + .seconds(10)
-                while delivered.current < expected * tally.opened, clock.now < deadline {
+                while delivered.current < (posts.sent - posts.failed) * tally.opened, clock.now < deadline {
                     try await Task.sleep(for: .milliseconds(20))
                 }
+                serverCPU = serverUsage?.percentSinceStart ?? .nan
             } catch {
                 progress("latency: \(error)")
             }
             group.cancelAll()
         }
         let cpuPercent = cpu.percentSinceStart
-        if postErrors.current > 0 { progress("latency: \(postErrors.current) posts failed") }
+        if posts.failed > 0 { progress("latency: \(posts.failed) posts failed") }
+        let accepted = posts.sent - posts.failed
 
         var report = Report(scenario: "latency")
         report["subscribers"] = .int(subscribers)
@@ -102,11 +123,16 @@ struct Latency: AsyncParsableCommand {
         report["servers"] = .int(apis.count)
         report["rate"] = .int(rate)
         report["seconds"] = .int(seconds)
-        report["post_errors"] = .int(postErrors.current)
-        report["expected"] = .int(expected * subscribers)
+        report["one_connection"] = .int(oneConnection ? 1 : 0)
+        report["posts_sent"] = .int(posts.sent)
+        report["post_errors"] = .int(posts.failed)
+        report["posting_seconds"] = .double(postingWindow.seconds)
+        report["posts_per_second"] = .double(postingWindow > .zero ? Double(accepted) / postingWindow.seconds : .nan)
+        report["expected"] = .int(accepted * subscribers)
         report["delivered"] = .int(delivered.current)
         report.add(latencies.summary, percentiles: [.p50, .p90, .p99, .p999])
         report["client_cpu_percent"] = .double(cpuPercent)
+        report["server_cpu_percent"] = .double(serverCPU)
         report.print()
     }
 }

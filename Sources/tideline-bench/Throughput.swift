@@ -14,6 +14,8 @@ struct Throughput: AsyncParsableCommand {
     @Option(help: "Rooms; client i posts to room i % rooms (default: one per client).") var rooms: Int?
     @Option(help: "Seconds measured, after the warm-up.") var seconds: Int = 10
     @Option(help: "Seconds of posting before measuring.") var warmupSeconds: Int = 2
+    @Flag(help: "Report the median of each stage of the server's Server-Timing header (measured window).")
+    var serverTiming = false
 
     func validate() throws {
         guard (1...4096).contains(clients), (1...600).contains(seconds), (0...60).contains(warmupSeconds) else {
@@ -22,9 +24,11 @@ struct Throughput: AsyncParsableCommand {
         if let rooms, !(1...clients).contains(rooms) { throw ValidationError("--rooms must be 1-clients") }
     }
 
-    /// Counts of requests started inside the measured window.
+    /// Counts of requests started inside the measured window; `accepted` counts every command
+    /// the server accepted, warm-up and setup included (what its database did work for).
     private final class Tally: Sendable {
         let counts = Mutex((requests: 0, errors: 0))
+        let accepted = Counter()
         let firstError = Mutex<String?>(nil)
     }
 
@@ -55,6 +59,9 @@ struct Throughput: AsyncParsableCommand {
         let measureUntil = measureFrom + .seconds(seconds)
         let latencies = LatencyRecorder()
         let tally = Tally()
+        tally.accepted.add(roomCount + max(clients - roomCount, 0))
+        let stages = StageRecorder()
+        let collectStages = serverTiming
         progress("throughput: posting (\(warmupSeconds) s warm-up, \(seconds) s measured)")
         let cpu = CPUUsage()
         await withTaskGroup(of: Void.self) { group in
@@ -69,8 +76,14 @@ struct Throughput: AsyncParsableCommand {
                         let status: UInt?
                         var failure: String?
                         do {
-                            status = try await api.postMessage(room: room, text: text, clientMessageID: "c-\(runID)-\(client)-\(sequence)", token: token)
-                            if !(200..<300).contains(status!) { failure = "status \(status!)" }
+                            let reply = try await api.postMessageReply(room: room, text: text, clientMessageID: "c-\(runID)-\(client)-\(sequence)", token: token)
+                            status = reply.status
+                            if (200..<300).contains(reply.status) {
+                                tally.accepted.add()
+                                if collectStages, started >= measureFrom { stages.record(header: reply.serverTiming) }
+                            } else {
+                                failure = "status \(reply.status)"
+                            }
                         } catch {
                             status = nil
                             failure = String(describing: error)
@@ -103,6 +116,11 @@ struct Throughput: AsyncParsableCommand {
         report["per_second"] = .double(Double(counts.requests - counts.errors) / Double(seconds))
         report.add(latencies.summary, percentiles: [.p50, .p90, .p99])
         report["client_cpu_percent"] = .double(cpuPercent)
+        report["commands_total"] = .int(tally.accepted.current)
+        for stage in stages.medians {
+            report["server_timing_\(stage.name)_p50_ms"] = .double(stage.milliseconds)
+            report["server_timing_\(stage.name)_count"] = .int(stage.count)
+        }
         report.print()
     }
 }

@@ -7,6 +7,6 @@ struct TidelineBench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "tideline-bench",
         abstract: "Measure Tideline (always next to a baseline: see scripts/bench).",
-        subcommands: [AppendLoop.self, Throughput.self, Latency.self, Fanout.self, Connections.self, Replay.self, ReplaySQL.self, BaselineHub.self]
+        subcommands: [AppendLoop.self, Throughput.self, HTTPFloor.self, Latency.self, Fanout.self, Connections.self, Replay.self, ReplaySQL.self, BaselineHub.self]
     )
 }

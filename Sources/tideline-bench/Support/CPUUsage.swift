@@ -25,6 +25,37 @@ struct CPUUsage {
     }
 }
 
+/// Another process's CPU time (user + system, from `/proc/<pid>/stat`) over a wall-clock
+/// window, as a percentage of one core: the server's cost of a measurement.
+struct ProcessCPU {
+    let pid: Int32
+    private let startCPU: Double?
+    private let startWall: ContinuousClock.Instant
+
+    init(pid: Int32) {
+        self.pid = pid
+        startCPU = Self.processSeconds(pid)
+        startWall = .now
+    }
+
+    /// NaN when the process cannot be read (gone, or not on Linux).
+    var percentSinceStart: Double {
+        let wall = (ContinuousClock.now - startWall).seconds
+        guard let startCPU, let now = Self.processSeconds(pid), wall > 0 else { return .nan }
+        return (now - startCPU) / wall * 100
+    }
+
+    private static func processSeconds(_ pid: Int32) -> Double? {
+        guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
+              let afterName = stat.range(of: ") ", options: .backwards)
+        else { return nil }
+        // After "pid (name) ": state is field 3, utime field 14, stime field 15.
+        let fields = stat[afterName.upperBound...].split(separator: " ")
+        guard fields.count > 12, let user = Double(fields[11]), let system = Double(fields[12]) else { return nil }
+        return (user + system) / Double(sysconf(Int32(_SC_CLK_TCK)))
+    }
+}
+
 extension Duration {
     var seconds: Double {
         let (seconds, attoseconds) = components

@@ -26,4 +26,25 @@ struct SteadyPoster {
         }
         return failed.current
     }
+
+    /// Posts one at a time, each on its tick or as soon as the previous one is answered,
+    /// whichever is later: an open loop queued on one HTTP/1.1 connection without pipelining, so
+    /// a slow server shows up as fewer posts by the deadline (each is stamped when it is sent,
+    /// not on its tick). Stops after `count` posts or at `deadline`.
+    /// - Returns: the posts sent and how many of them were refused or failed.
+    func runOneAtATime(
+        until deadline: ContinuousClock.Instant,
+        _ post: (_ number: Int, _ sentMicroseconds: Int64) async -> Bool
+    ) async throws -> (sent: Int, failed: Int) {
+        let interval = Duration.nanoseconds(1_000_000_000 / rate)
+        var tick = clock.now
+        var (sent, failed) = (0, 0)
+        while sent < count, clock.now < deadline {
+            try await clock.sleep(until: tick)
+            tick += interval
+            if !(await post(sent, (clock.now - origin).microseconds)) { failed += 1 }
+            sent += 1
+        }
+        return (sent, failed)
+    }
 }
