@@ -45,6 +45,16 @@ import Testing
         }
     }
 
+    @Test func aTokenThatWorkedIsRefusedOnceItExpires() async throws {
+        try await TestServer.run { server in
+            let token = try await server.token("alice", expiresIn: 2)
+            #expect(try await Self.rooms(server, authorization: "Bearer \(token)").status == .ok)
+            // The server remembers tokens it verified; it must still honour their expiry.
+            try await Task.sleep(for: .seconds(3))
+            expectProblem(try await Self.rooms(server, authorization: "Bearer \(token)"), .unauthorized, "unauthorized")
+        }
+    }
+
     @Test func aBasicAuthorizationHeaderIsUnauthorized() async throws {
         try await TestServer.run { server in
             let basic = "Basic " + Data("alice:password".utf8).base64EncodedString()
