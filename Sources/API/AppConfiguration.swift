@@ -26,8 +26,15 @@ public struct AppConfiguration: Sendable {
     public var maxBodySize: Int = 64 * 1024
     /// `--migrations` / `TIDELINE_MIGRATIONS`: the folder holding `NNN_name.sql` files.
     public var migrationsDirectory: URL
-    /// Connections in the pool (`TIDELINE_DB_POOL`), default 20.
+    /// `--database-pool` / `TIDELINE_DB_POOL`: connections in the pool that serves commands and
+    /// API reads, default 20.
     public var databasePoolSize: Int = 20
+    /// `--database-reader-pool` / `TIDELINE_DB_READER_POOL`: connections in the separate pool of
+    /// the log readers (projector, reactor, event feed, replays), default 6. Separate so that a
+    /// burst of commands never keeps the readers from the log, nor a burst of replays the
+    /// commands from the database. The projector, the reactor and the feed hold at most one
+    /// connection each; the rest serve replay pages.
+    public var readerPoolSize: Int = 6
     /// How long `min_event_id` waits for the read model before answering 503, default 2 s.
     public var readYourWritesTimeout: Duration = .seconds(2)
     /// The fallback poll: readers look at the log at least this often even if no doorbell rings.
@@ -59,6 +66,9 @@ public struct AppConfiguration: Sendable {
         // Port 0 asks the system for a free port (tests).
         if !(0...65535).contains(port) {
             throw InvalidConfiguration(description: "port must be 0-65535, got \(port)")
+        }
+        if databasePoolSize < 1 || readerPoolSize < 1 {
+            throw InvalidConfiguration(description: "database pools need at least 1 connection each (got \(databasePoolSize) and \(readerPoolSize))")
         }
         if commandRate <= 0 || commandBurst < 1 {
             throw InvalidConfiguration(description: "command rate must be > 0 and burst >= 1")

@@ -24,21 +24,33 @@ public func buildApplication(
     // Tables first: the projectors start reading as soon as the services run.
     try await migrate(database: configuration.database, directory: configuration.migrationsDirectory, logger: logger)
 
+    // Two pools: commands and API reads on one, the log readers on the other, so neither can
+    // take every connection the other needs (see `AppConfiguration.readerPoolSize`). Their
+    // connections are told apart in pg_stat_activity by application_name.
     let client = PostgresClient(
-        configuration: configuration.database.clientConfiguration(maximumConnections: configuration.databasePoolSize),
+        configuration: configuration.database.clientConfiguration(
+            maximumConnections: configuration.databasePoolSize, applicationName: "tideline"
+        ),
+        backgroundLogger: logger
+    )
+    let readerClient = PostgresClient(
+        configuration: configuration.database.clientConfiguration(
+            maximumConnections: configuration.readerPoolSize, applicationName: "tideline-readers"
+        ),
         backgroundLogger: logger
     )
     let doorbell = Doorbell()
     let ringer = DoorbellRinger(client: client, doorbell: doorbell, logger: logger)
     let hub = Hub()
     let store = EventStore(client: client, logger: logger)
+    let readerStore = EventStore(client: readerClient, logger: logger)
     let typing = TypingRelay(client: client, hub: hub, logger: logger)
     let listener = DoorbellListener(
         configuration: try configuration.database.connectionConfiguration(), doorbell: doorbell, logger: logger,
         signals: (TypingRelay.channel, { typing.received($0) })
     )
     let progress = ProjectionProgress()
-    let live = LiveSubscriptions(hub: hub, store: store, logger: logger)
+    let live = LiveSubscriptions(hub: hub, store: readerStore, logger: logger)
     let tokens = await TokenService(secret: configuration.jwtSecret)
 
     let routes = RouteContext(
@@ -84,11 +96,11 @@ public func buildApplication(
     webSockets.add(to: authenticated)
 
     let services: [any Service] = [
-        client, listener, ringer,
+        client, readerClient, listener, ringer,
         DoorbellPoller(doorbell: doorbell, interval: configuration.pollInterval),
-        ReadModelProjector(client: client, doorbell: doorbell, progress: progress, logger: logger),
-        OrderNotificationReactor(client: client, doorbell: doorbell, ringer: ringer, logger: logger),
-        EventFeed(store: store, hub: hub, doorbell: doorbell, logger: logger),
+        ReadModelProjector(client: readerClient, doorbell: doorbell, progress: progress, logger: logger),
+        OrderNotificationReactor(client: readerClient, doorbell: doorbell, ringer: ringer, logger: logger),
+        EventFeed(store: readerStore, hub: hub, doorbell: doorbell, logger: logger),
         typing,
     ]
     return Application(

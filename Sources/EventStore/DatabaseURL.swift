@@ -60,7 +60,9 @@ public struct DatabaseURL: Sendable, Equatable, CustomStringConvertible {
     }
 
     /// Configuration for the connection pool.
-    public func clientConfiguration(maximumConnections: Int = 20) -> PostgresClient.Configuration {
+    /// - Parameter applicationName: shown as `application_name` in `pg_stat_activity`, so each
+    ///   pool's connections can be told apart (and counted) on the server.
+    public func clientConfiguration(maximumConnections: Int = 20, applicationName: String? = nil) -> PostgresClient.Configuration {
         var configuration: PostgresClient.Configuration
         switch endpoint {
         case .tcp(let host, let port):
@@ -72,6 +74,9 @@ public struct DatabaseURL: Sendable, Equatable, CustomStringConvertible {
             configuration = .init(unixSocketPath: path, username: username, password: password, database: database)
         }
         configuration.options.maximumConnections = maximumConnections
+        if let applicationName {
+            configuration.options.additionalStartupParameters.append(("application_name", applicationName))
+        }
         return configuration
     }
 

@@ -19,20 +19,11 @@ extension EventStore {
     /// Events with ids in (`after`, `upTo`] that match `filter`, in id order: a page of a replay.
     /// `upTo` must be a position readers have already seen safely (a live feed's position).
     public func readRange(after: Int64, upTo: Int64, filter: EventFilter, limit: Int) async throws -> [RecordedEvent] {
-        let prefixes = filter.categories.map { "\($0)-%" }
-        let fieldCategory = filter.categoryField.map { "\($0.category)-%" }
-        let rows = try await client.query(
-            """
-            SELECT \(unescaped: Self.columns) FROM events
-            WHERE position > \(after) AND position <= \(upTo)
-              AND (stream_name = ANY(\(filter.streams))
-                   OR stream_name LIKE ANY(\(prefixes))
-                   OR (\(fieldCategory)::text IS NOT NULL AND stream_name LIKE \(fieldCategory)
-                       AND data->>\(filter.categoryField?.key) = \(filter.categoryField?.value)))
-            ORDER BY position LIMIT \(limit)
-            """,
-            logger: logger
+        let rows = try await client.execute(
+            ReadRangeStatement(after: after, upTo: upTo, filter: filter, limit: limit), logger: logger
         )
-        return try await Self.collect(rows)
+        var events: [RecordedEvent] = []
+        for try await event in rows { events.append(event) }
+        return events
     }
 }

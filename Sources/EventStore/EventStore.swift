@@ -92,11 +92,7 @@ public struct EventStore: Sendable {
 
     /// The stream's current version and snapshot, without locking (0 and nil when it does not exist).
     public func streamState(_ stream: String) async throws -> StreamState {
-        let rows = try await client.query(
-            "SELECT version, snapshot::text FROM streams WHERE stream_name = \(stream)",
-            logger: logger
-        )
-        for try await (version, snapshot) in rows.decode((Int64, String?).self) {
+        for try await (version, snapshot) in try await client.execute(StreamStateStatement(stream: stream), logger: logger) {
             return StreamState(version: version, snapshot: snapshot)
         }
         return StreamState(version: 0, snapshot: nil)
@@ -126,64 +122,6 @@ public struct EventStore: Sendable {
         return nil
     }
 
-    /// Events after a global position, in position order, never skipping one that a concurrent
-    /// transaction commits later (see ``ReadAllPage``).
-    public func readAll(after position: Int64, limit: Int, types: [String]? = nil) async throws -> ReadAllPage {
-        try await client.withConnection { connection in
-            try await Self.readAll(after: position, limit: limit, types: types, on: connection, logger: logger)
-        }
-    }
-
-    /// ``readAll(after:limit:types:)`` on a given connection, e.g. inside a reader's transaction
-    /// (which must not hold a transaction id yet, or it would hold back its own view).
-    public static func readAll(
-        after position: Int64,
-        limit: Int,
-        types: [String]? = nil,
-        on connection: PostgresConnection,
-        logger: Logger
-    ) async throws -> ReadAllPage {
-        // Only events of transactions older than the oldest one still running (xid < xmin) are
-        // final. The sequencer hands out positions in transaction-id order, so each of them is
-        // below every position a running transaction holds: no later page can hold a smaller one.
-        let rows = try await connection.query(
-            """
-            SELECT \(unescaped: columns) FROM events
-            WHERE position > \(position)
-              AND transaction_id < pg_snapshot_xmin(pg_current_snapshot())
-              AND (\(types)::text[] IS NULL OR type = ANY(\(types)::text[]))
-            ORDER BY position LIMIT \(limit)
-            """,
-            logger: logger
-        )
-        let events = try await collect(rows)
-        if events.count == limit { return ReadAllPage(events: events, hasPendingCommits: false) }
-        let last = events.last?.position ?? position
-        let pending = try await connection.query(
-            """
-            SELECT EXISTS (SELECT 1 FROM events WHERE position > \(last)
-                           AND transaction_id >= pg_snapshot_xmin(pg_current_snapshot()))
-            """,
-            logger: logger
-        )
-        var hasPendingCommits = false
-        for try await exists in pending.decode(Bool.self) { hasPendingCommits = exists }
-        return ReadAllPage(events: events, hasPendingCommits: hasPendingCommits)
-    }
-
-    /// The newest position a reader can safely have seen: every event at or below it is final.
-    public func safeHeadPosition() async throws -> Int64 {
-        let rows = try await client.query(
-            """
-            SELECT coalesce(max(position), 0) FROM events
-            WHERE transaction_id < pg_snapshot_xmin(pg_current_snapshot())
-            """,
-            logger: logger
-        )
-        for try await head in rows.decode(Int64.self) { return head }
-        return 0
-    }
-
     static let columns = """
         position, stream_name, version, type,
         to_char(occurred_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'), data::text, metadata::text
@@ -191,15 +129,18 @@ public struct EventStore: Sendable {
 
     static func collect(_ rows: PostgresRowSequence) async throws -> [RecordedEvent] {
         var events: [RecordedEvent] = []
-        for try await (position, stream, version, type, occurredAt, data, metadata)
-            in rows.decode((Int64, String, Int64, String, String, String, String).self)
-        {
-            events.append(RecordedEvent(
-                position: position, streamName: stream, version: version, type: type,
-                occurredAt: occurredAt, data: data, metadata: metadata
-            ))
-        }
+        for try await row in rows { events.append(try decodeEvent(row)) }
         return events
+    }
+
+    /// A row of ``columns`` as an event.
+    static func decodeEvent(_ row: PostgresRow) throws -> RecordedEvent {
+        let (position, stream, version, type, occurredAt, data, metadata) =
+            try row.decode((Int64, String, Int64, String, String, String, String).self)
+        return RecordedEvent(
+            position: position, streamName: stream, version: version, type: type,
+            occurredAt: occurredAt, data: data, metadata: metadata
+        )
     }
 }
 
@@ -212,13 +153,4 @@ public struct StreamState: Sendable, Equatable {
         self.version = version
         self.snapshot = snapshot
     }
-}
-
-/// A page of the global log.
-public struct ReadAllPage: Sendable {
-    public var events: [RecordedEvent]
-    /// Committed events exist past this page that are not yet safe to read because an older
-    /// transaction is still open. The reader should ask again shortly instead of waiting for the
-    /// next doorbell, which that older transaction may never ring (a projector, say).
-    public var hasPendingCommits: Bool
 }

@@ -1,3 +1,4 @@
+import EventStore
 import Logging
 import PostgresNIO
 
@@ -9,29 +10,65 @@ struct Checkpoint: Sendable {
     let lockKey: Int32
 
     /// Locks the checkpoint for the rest of the transaction and reads it. Takes no transaction id.
+    ///
+    /// Two statements on purpose: a statement reads with the snapshot it took when it started,
+    /// so a read in the same statement as the lock would not see the checkpoint that the
+    /// previous holder of the lock committed while we waited, and would redo its work.
     func lockAndRead(on connection: PostgresConnection, logger: Logger) async throws -> Int64 {
-        try await connection.query("SELECT pg_advisory_xact_lock(7410, \(lockKey))", logger: logger)
-        let rows = try await connection.query(
-            "SELECT position FROM checkpoints WHERE name = \(name)", logger: logger
-        )
-        for try await position in rows.decode(Int64.self) { return position }
+        try await connection.run(LockStatement(key: lockKey), logger: logger)
+        for try await position in try await connection.execute(ReadStatement(name: name), logger: logger) {
+            return position
+        }
         return 0
     }
 
     func store(_ position: Int64, on connection: PostgresConnection, logger: Logger) async throws {
-        try await connection.query(
-            """
-            INSERT INTO checkpoints (name, position) VALUES (\(name), \(position))
-            ON CONFLICT (name) DO UPDATE SET position = EXCLUDED.position
-            """,
-            logger: logger
-        )
+        try await connection.run(StoreStatement(name: name, position: position), logger: logger)
     }
 
-    /// The stored position, read without locking.
-    func read(client: PostgresClient, logger: Logger) async throws -> Int64 {
-        let rows = try await client.query("SELECT position FROM checkpoints WHERE name = \(name)", logger: logger)
-        for try await position in rows.decode(Int64.self) { return position }
-        return 0
+    struct LockStatement: PostgresPreparedStatement {
+        static let name = "tl_checkpoint_lock"
+        static let bindingDataTypes: [PostgresDataType] = [.int4]
+        static let sql = "SELECT pg_advisory_xact_lock(7410, $1)"
+        typealias Row = Void
+        var key: Int32
+
+        func makeBindings() throws -> PostgresBindings {
+            PostgresBindings(binding: key)
+        }
+
+        func decodeRow(_ row: PostgresRow) throws {}
+    }
+
+    struct ReadStatement: PostgresPreparedStatement {
+        static let name = "tl_checkpoint_read"
+        static let bindingDataTypes: [PostgresDataType] = [.text]
+        static let sql = "SELECT position FROM checkpoints WHERE name = $1"
+        typealias Row = Int64
+        var name: String
+
+        func makeBindings() throws -> PostgresBindings {
+            PostgresBindings(binding: name)
+        }
+
+        func decodeRow(_ row: PostgresRow) throws -> Int64 { try row.decode(Int64.self) }
+    }
+
+    struct StoreStatement: PostgresPreparedStatement {
+        static let name = "tl_checkpoint_store"
+        static let bindingDataTypes: [PostgresDataType] = [.text, .int8]
+        static let sql = """
+            INSERT INTO checkpoints (name, position) VALUES ($1, $2)
+            ON CONFLICT (name) DO UPDATE SET position = EXCLUDED.position
+            """
+        typealias Row = Void
+        var name: String
+        var position: Int64
+
+        func makeBindings() throws -> PostgresBindings {
+            PostgresBindings(binding: name, position)
+        }
+
+        func decodeRow(_ row: PostgresRow) throws {}
     }
 }

@@ -10,8 +10,10 @@ import ServiceLifecycle
 ///
 /// One order per transaction: the notification's append and the `order_notifications`
 /// checkpoint commit together, so a process killed at any moment neither loses nor repeats a
-/// notification. The notification id is derived from the order's event id, and the decision
-/// also refuses to send an id twice, as a second line of defence.
+/// notification. When no order is left, the checkpoint moves to the position the read covered,
+/// under the same lock, so other traffic is read once, not again at every wake-up. The
+/// notification id is derived from the order's event id, and the decision also refuses to send
+/// an id twice, as a second line of defence.
 public final class OrderNotificationReactor: Service {
     static let checkpoint = Checkpoint(name: "order_notifications", lockKey: 2)
     let client: PostgresClient
@@ -40,6 +42,11 @@ public final class OrderNotificationReactor: Service {
                     after: checkpoint, limit: 1, types: [OrderCreated.eventType], on: connection, logger: logger
                 )
                 guard let recorded = page.events.first else {
+                    // No order up to the safe head: move past the chat traffic there, so the next
+                    // wake-up starts from here instead of rescanning from the last order.
+                    if page.coveredUpTo > checkpoint {
+                        try await Self.checkpoint.store(page.coveredUpTo, on: connection, logger: logger)
+                    }
                     return (page.hasPendingCommits ? .pendingCommits : .caughtUp, false)
                 }
                 guard case .orderCreated(let order) = try DomainEvent.decode(type: recorded.type, data: Data(recorded.data.utf8)) else {

@@ -37,9 +37,7 @@ public final class ReadModelProjector: Service {
             try await connection.withTransaction(logger: logger) { connection in
                 let checkpoint = try await Self.checkpoint.lockAndRead(on: connection, logger: logger)
                 let page = try await EventStore.readAll(after: checkpoint, limit: batchSize, on: connection, logger: logger)
-                for event in page.events {
-                    try await ReadModelWriter.apply(event, on: connection, logger: logger)
-                }
+                try await ReadModelWriter.apply(page.events, on: connection, logger: logger)
                 guard let last = page.events.last else { return (checkpoint, page) }
                 try await Self.checkpoint.store(last.position, on: connection, logger: logger)
                 return (last.position, page)

@@ -35,8 +35,11 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "Command burst per user. Env: TIDELINE_COMMAND_BURST.")
     var commandBurst: Double = Environment.double("TIDELINE_COMMAND_BURST") ?? 40
 
-    @Option(help: "Database connections in the pool. Env: TIDELINE_DB_POOL.")
+    @Option(help: "Database connections for commands and API reads. Env: TIDELINE_DB_POOL.")
     var databasePool: Int = Environment.int("TIDELINE_DB_POOL") ?? 20
+
+    @Option(help: "Database connections for the log readers (projector, reactor, live feed, replays). Env: TIDELINE_DB_READER_POOL.")
+    var databaseReaderPool: Int = Environment.int("TIDELINE_DB_READER_POOL") ?? 6
 
     @Option(help: "Log level (trace, debug, info, notice, warning, error). Env: LOG_LEVEL.")
     var logLevel: String = Environment.string("LOG_LEVEL") ?? "info"
@@ -58,6 +61,7 @@ struct Serve: AsyncParsableCommand {
         configuration.commandRate = commandRate
         configuration.commandBurst = commandBurst
         configuration.databasePoolSize = databasePool
+        configuration.readerPoolSize = databaseReaderPool
         do {
             try configuration.validate()
         } catch {

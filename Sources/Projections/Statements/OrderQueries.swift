@@ -1,0 +1,95 @@
+import PostgresNIO
+
+// The read model's queries on orders and notifications, prepared once per connection. Each
+// shape of query is a statement of its own, so each keeps a plan that fits it (an optional
+// customer in one statement would leave a generic plan unable to use the customer's index).
+
+/// One order by id.
+struct OrderByIDQuery: PostgresPreparedStatement {
+    static let name = "tl_order_by_id"
+    static let bindingDataTypes: [PostgresDataType] = [.text]
+    static let sql = "SELECT \(OrderRow.columns) FROM orders WHERE order_id = $1"
+    var id: String
+
+    func makeBindings() throws -> PostgresBindings {
+        PostgresBindings(binding: id)
+    }
+
+    func decodeRow(_ row: PostgresRow) throws -> OrderRow { try OrderRow(row) }
+}
+
+/// A customer's orders by event id, after an event id.
+struct CustomerOrdersQuery: PostgresPreparedStatement {
+    static let name = "tl_orders_of_customer"
+    static let bindingDataTypes: [PostgresDataType] = [.text, .int8, .int8]
+    static let sql = """
+        SELECT \(OrderRow.columns) FROM orders
+        WHERE customer_id = $1 AND event_id > $2 ORDER BY event_id LIMIT $3
+        """
+    var customer: String
+    var after: Int64
+    var limit: Int
+
+    func makeBindings() throws -> PostgresBindings {
+        PostgresBindings(binding: customer, after, Int64(limit))
+    }
+
+    func decodeRow(_ row: PostgresRow) throws -> OrderRow { try OrderRow(row) }
+}
+
+/// Everyone's orders by event id, after an event id (staff).
+struct AllOrdersQuery: PostgresPreparedStatement {
+    static let name = "tl_orders_all"
+    static let bindingDataTypes: [PostgresDataType] = [.int8, .int8]
+    static let sql = "SELECT \(OrderRow.columns) FROM orders WHERE event_id > $1 ORDER BY event_id LIMIT $2"
+    var after: Int64
+    var limit: Int
+
+    func makeBindings() throws -> PostgresBindings {
+        PostgresBindings(binding: after, Int64(limit))
+    }
+
+    func decodeRow(_ row: PostgresRow) throws -> OrderRow { try OrderRow(row) }
+}
+
+/// A user's notifications, newest first, all or only the unread ones.
+struct NotificationsQuery: PostgresPreparedStatement {
+    static let name = "tl_notifications"
+    static let bindingDataTypes: [PostgresDataType] = [.text, .bool, .int8]
+    static let sql = """
+        SELECT notification_id, kind, content, related_event_id, read, event_id, \(ReadModel.occurredAt)
+        FROM notifications
+        WHERE user_id = $1 AND (NOT $2 OR NOT read)
+        ORDER BY event_id DESC LIMIT $3
+        """
+    var user: String
+    var unreadOnly: Bool
+    var limit: Int
+
+    func makeBindings() throws -> PostgresBindings {
+        PostgresBindings(binding: user, unreadOnly, Int64(limit))
+    }
+
+    func decodeRow(_ row: PostgresRow) throws -> NotificationRow {
+        let (id, kind, content, related, read, eventID, occurredAt) =
+            try row.decode((String, String, String, String?, Bool, Int64, String).self)
+        return NotificationRow(
+            notificationID: id, kind: kind, content: content, relatedEventID: related,
+            read: read, eventID: eventID, occurredAt: occurredAt
+        )
+    }
+}
+
+extension OrderRow {
+    static let columns = "order_id, customer_id, items::text, total_cents, currency, event_id, \(ReadModel.occurredAt)"
+
+    /// A row of ``columns``.
+    init(_ row: PostgresRow) throws {
+        let (id, customer, items, total, currency, eventID, occurredAt) =
+            try row.decode((String, String, String, Int64, String, Int64, String).self)
+        self.init(
+            orderID: id, customerID: customer, itemsJSON: items, totalCents: total,
+            currency: currency, eventID: eventID, occurredAt: occurredAt
+        )
+    }
+}
