@@ -5,7 +5,7 @@ import PostgresNIO
 import Testing
 
 /// Commands and the log readers have pools of their own: commands that take every connection of
-/// theirs (here: all waiting on one room's lock) leave the projector and the reactor working.
+/// theirs (here: all waiting on two rooms' locks) leave the projector and the reactor working.
 /// With one shared pool this test fails: the readers wait for a connection until the lock goes.
 @Suite struct ReaderPoolTests {
     /// Server connections of this test's database by pool (`application_name`).
@@ -38,21 +38,26 @@ import Testing
     @Test func readersKeepFollowingTheLogWhileEveryCommandConnectionWaits() async throws {
         try await TestServer.run(configure: { $0.databasePoolSize = 2; $0.readerPoolSize = 3 }) { server in
             let url = server.database
-            let room = TestServer.uniqueID("room")
-            #expect(try await server.createRoom(room, by: "alice").status == .created)
+            // A process sends one command per stream at a time: two rooms for the pool's two connections.
+            let rooms = [TestServer.uniqueID("room"), TestServer.uniqueID("room")]
+            for room in rooms { #expect(try await server.createRoom(room, by: "alice").status == .created) }
             let token = try await server.token("alice")
             let port = try #require(server.client.port)
             let logger = TestDatabase.logger
 
             try await TestDatabase.withConnection(url) { blocker in
-                // Hold the room's stream lock (it takes no transaction id, so it holds back no reader).
+                // Hold the rooms' stream locks (they take no transaction id, so they hold back no reader).
                 try await blocker.query("BEGIN", logger: logger)
-                try await blocker.query("SELECT pg_advisory_xact_lock(7401, hashtext(\(StreamName.room(room))))", logger: logger)
+                for room in rooms {
+                    try await blocker.query("SELECT pg_advisory_xact_lock(7401, hashtext(\(StreamName.room(room))))", logger: logger)
+                }
                 try await withThrowingTaskGroup(of: Void.self) { posts in
-                    // Four commands on four HTTP connections: two take the pool's two connections
-                    // and wait for the lock, two wait for a connection.
-                    posts.addTask {
-                        try await ConcurrentClient.postMessages(4, port: port, room: room, token: token, writers: 4) { "waiting \($0)" }
+                    // Two commands per room on their own HTTP connections: one per room takes a pool
+                    // connection and waits for the lock, the other waits behind it in the process.
+                    for room in rooms {
+                        posts.addTask {
+                            try await ConcurrentClient.postMessages(2, port: port, room: room, token: token, writers: 2) { "waiting \($0)" }
+                        }
                     }
                     do {
                         try await eventually("every command connection to wait for the room's lock") {
