@@ -45,6 +45,9 @@ public struct AppConfiguration: Sendable {
     public var webSocketFrameRate: Double = 50
     /// SSE keep-alive comments at least this often (contract: 15 s).
     public var keepAliveInterval: Duration = .seconds(15)
+    /// WebSocket pings at this interval; a client that has not answered the previous ping when
+    /// the next is due is closed with 1001. Default 20 s (so a silent client goes within 40 s).
+    public var webSocketPingInterval: Duration = .seconds(20)
     /// Lifetime of tokens minted by the development token route, default 1 h.
     public var devTokenLifetime: Duration = .seconds(3600)
 

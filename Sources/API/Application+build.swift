@@ -105,7 +105,7 @@ public func buildApplication(
     ]
     return Application(
         router: router,
-        server: .http1WebSocketUpgrade(webSocketRouter: webSockets.upgradeRouter(), configuration: .init(ws: WebSocketRoutes.serverConfiguration())),
+        server: .http1WebSocketUpgrade(webSocketRouter: webSockets.upgradeRouter(), configuration: .init(ws: WebSocketRoutes.serverConfiguration(pingInterval: configuration.webSocketPingInterval))),
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "tideline"),
         services: services,
         onServerRunning: { channel in

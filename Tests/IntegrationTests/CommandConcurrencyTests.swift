@@ -91,27 +91,14 @@ import Testing
 
     // MARK: Support
 
-    /// Two `tideline serve --dev` processes on one fresh database; `body` gets their ports and the
-    /// token signer. Both must exit 0 on SIGTERM.
+    /// Two `tideline serve --dev` processes on one fresh database, both ready; `body` gets their
+    /// ports and the token signer.
     private func withTwoServers(_ body: (_ a: Int, _ b: Int, _ tokens: TokenService) async throws -> Void) async throws {
-        let database = try await TestDatabase.create()
-        let portA = try ServerProcess.freePort(), portB = try ServerProcess.freePort()
-        let a = try ServerProcess.serve(database: database, port: portA)
-        let b = try ServerProcess.serve(database: database, port: portB)
-        do {
+        try await ServerProcess.withTwoServers { _, portA, portB in
             try await ServerProcess.waitUntilReady(port: portA)
             try await ServerProcess.waitUntilReady(port: portB)
             try await body(portA, portB, await TokenService(secret: TestServer.secret))
-        } catch {
-            a.kill(SIGKILL)
-            b.kill(SIGKILL)
-            throw error
         }
-        a.kill(SIGTERM)
-        b.kill(SIGTERM)
-        #expect(await a.waitForExit() == 0)
-        #expect(await b.waitForExit() == 0)
-        await TestDatabase.drop(database)
     }
 
     private func readMessages(port: Int, room: String, token: String, atLeast count: Int) async throws -> [(eventID: String, text: String)] {

@@ -95,7 +95,9 @@ import WSClient
     /// of the same topic receives everything; the slow one resumes by id and misses nothing.
     @Test func aSlowReaderIsClosedWith4008WhileAFastOneGetsEverything() async throws {
         let queueLimit = 600
-        try await TestServer.run(configure: { $0.liveQueueLimit = queueLimit }) { server in
+        // The slow client answers no ping while it is not reading: under a loaded test run the
+        // fast phase can outlast the default watchdog (2 × 20 s), which closes it with 1001.
+        try await TestServer.run(configure: { $0.liveQueueLimit = queueLimit; $0.webSocketPingInterval = .seconds(600) }) { server in
             let room = TestServer.uniqueID("room")
             try await server.createRoom(room, by: "alice")
             let port = server.client.port!

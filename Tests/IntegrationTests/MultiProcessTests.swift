@@ -8,23 +8,9 @@ import Testing
 /// typing signal, whichever process accepted the command.
 @Suite struct MultiProcessTests {
     @Test func eventsAndTypingCrossFromOneServerProcessToAnother() async throws {
-        let database = try await TestDatabase.create()
-        let portA = try ServerProcess.freePort()
-        let portB = try ServerProcess.freePort()
-        let a = try ServerProcess.serve(database: database, port: portA)
-        let b = try ServerProcess.serve(database: database, port: portB)
-        do {
+        try await ServerProcess.withTwoServers { database, portA, portB in
             try await exchange(database: database, portA: portA, portB: portB)
-        } catch {
-            a.kill(SIGKILL)
-            b.kill(SIGKILL)
-            throw error
         }
-        a.kill(SIGTERM)
-        b.kill(SIGTERM)
-        #expect(await a.waitForExit() == 0)
-        #expect(await b.waitForExit() == 0)
-        await TestDatabase.drop(database)
     }
 
     private func exchange(database: DatabaseURL, portA: Int, portB: Int) async throws {

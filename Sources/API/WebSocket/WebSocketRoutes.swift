@@ -49,7 +49,7 @@ struct WebSocketRoutes: Sendable {
         return offered.contains(subprotocol) ? .accepted : .refused
     }
 
-    static func serverConfiguration() -> WebSocketServerConfiguration {
+    static func serverConfiguration(pingInterval: Duration) -> WebSocketServerConfiguration {
         WebSocketServerConfiguration(
             maxFrameSize: WebSocketSession.maxFrameBytes,
             // The extension's own limit is approximate (it inflates into whole buffer allocations,
@@ -57,7 +57,7 @@ struct WebSocketRoutes: Sendable {
             // only bounds memory; the session enforces 64 KiB exactly, with 1009.
             extensions: [.perMessageDeflate(maxDecompressedFrameSize: 2 * WebSocketSession.maxFrameBytes)],
             // Contract: a ping every 20 s; a peer silent for 40 s (no pong by the next ping) is dropped.
-            autoPing: .enabled(timePeriod: .seconds(20))
+            autoPing: .enabled(timePeriod: pingInterval)
         )
     }
 }

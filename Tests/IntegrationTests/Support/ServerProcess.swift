@@ -1,6 +1,7 @@
 import AsyncHTTPClient
 import EventStore
 import Foundation
+import Testing
 
 /// The real `tideline` executable in a child process, for what only a process can show:
 /// being killed with SIGKILL mid-work, exiting on SIGTERM, the CLI's own commands.
@@ -37,6 +38,27 @@ final class ServerProcess: @unchecked Sendable {
     /// `tideline serve --dev` on a free port the test can reach.
     static func serve(database: DatabaseURL, port: Int) throws -> ServerProcess {
         try ServerProcess(arguments: ["serve", "--dev", "--port", String(port)], database: database)
+    }
+
+    /// Runs `body` against two `tideline serve --dev` processes on one fresh database, given the
+    /// database and their ports. Both must exit 0 on SIGTERM; the database is dropped after.
+    static func withTwoServers(_ body: (_ database: DatabaseURL, _ a: Int, _ b: Int) async throws -> Void) async throws {
+        let database = try await TestDatabase.create()
+        let portA = try freePort(), portB = try freePort()
+        let a = try serve(database: database, port: portA)
+        let b = try serve(database: database, port: portB)
+        do {
+            try await body(database, portA, portB)
+        } catch {
+            a.kill(SIGKILL)
+            b.kill(SIGKILL)
+            throw error
+        }
+        a.kill(SIGTERM)
+        b.kill(SIGTERM)
+        #expect(await a.waitForExit() == 0)
+        #expect(await b.waitForExit() == 0)
+        await TestDatabase.drop(database)
     }
 
     /// Waits until the server on `port` answers `GET /ready` with 200: it has migrated, listens,
