@@ -26,7 +26,7 @@ extension CommandExecutor {
         alongside: (PostgresConnection, CommandOutcome) async throws -> Alongside
     ) async throws -> (CommandOutcome, Alongside) {
         let current = try await EventStore.lockStream(stream, on: connection, logger: logger)
-        let state: State? = try current.snapshot.map { try JSONDecoder().decode(State.self, from: Data($0.utf8)) }
+        let state: State? = try decodeState(current.snapshot)
 
         let outcome: CommandOutcome
         switch try decide(state) {

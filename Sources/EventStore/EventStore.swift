@@ -111,17 +111,6 @@ public struct EventStore: Sendable {
         return try await Self.collect(rows)
     }
 
-    /// The global position of a stream's event at a given version, read on `connection` (inside
-    /// a command's transaction, say); nil when the stream has no such version.
-    public static func position(ofVersion version: Int64, in stream: String, on connection: PostgresConnection, logger: Logger) async throws -> Int64? {
-        let rows = try await connection.query(
-            "SELECT position FROM events WHERE stream_name = \(stream) AND version = \(version)",
-            logger: logger
-        )
-        for try await position in rows.decode(Int64.self) { return position }
-        return nil
-    }
-
     static let columns = """
         position, stream_name, version, type,
         to_char(occurred_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'), data::text, metadata::text
