@@ -5,7 +5,6 @@ import Foundation
 import Logging
 import PostgresNIO
 import ServiceLifecycle
-import Synchronization
 
 /// Sends each customer a notification for each order they create, exactly once.
 ///
@@ -35,20 +34,6 @@ public final class OrderNotificationReactor: Service {
         }
     }
 
-    /// When the checkpoint was last moved past events that were not orders.
-    private let lastSkipStored = Mutex<ContinuousClock.Instant?>(nil)
-    static let skipStride: Int64 = 10_000
-    static let skipInterval = Duration.seconds(1)
-
-    private func shouldStoreSkip(from checkpoint: Int64, to covered: Int64) -> Bool {
-        lastSkipStored.withLock { last in
-            let now = ContinuousClock.now
-            guard covered - checkpoint >= Self.skipStride || last.map({ now - $0 >= Self.skipInterval }) ?? true else { return false }
-            last = now
-            return true
-        }
-    }
-
     func step() async throws -> LogFollower.StepResult {
         let (result, appended) = try await client.withConnection { connection in
             try await connection.withTransaction(logger: logger) { connection -> (LogFollower.StepResult, Bool) in
@@ -58,10 +43,10 @@ public final class OrderNotificationReactor: Service {
                 )
                 guard let recorded = page.events.first else {
                     // No order up to the safe head: move past the chat traffic there, so the next
-                    // wake-up starts from here instead of rescanning from the last order.
-                    // Each store is a commit (an fsync): store at most once a second, or every
-                    // `skipStride` events; a restart rescans at most that much, by index.
-                    if page.coveredUpTo > checkpoint, shouldStoreSkip(from: checkpoint, to: page.coveredUpTo) {
+                    // wake-up starts from here instead of rescanning from the last order. Nothing
+                    // rides on this commit, so it does not wait for the disk.
+                    if page.coveredUpTo > checkpoint {
+                        try await Checkpoint.commitWithoutWaitingForDisk(on: connection, logger: logger)
                         try await Self.checkpoint.store(page.coveredUpTo, on: connection, logger: logger)
                     }
                     return (page.hasPendingCommits ? .pendingCommits : .caughtUp, false)

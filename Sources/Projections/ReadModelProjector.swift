@@ -39,6 +39,8 @@ public final class ReadModelProjector: Service {
                 let page = try await EventStore.readAll(after: checkpoint, limit: batchSize, on: connection, logger: logger)
                 try await ReadModelWriter.apply(page.events, on: connection, logger: logger)
                 guard let last = page.events.last else { return (checkpoint, page) }
+                // The read tables are derived from the log: this commit need not wait for the disk.
+                try await Checkpoint.commitWithoutWaitingForDisk(on: connection, logger: logger)
                 try await Self.checkpoint.store(last.position, on: connection, logger: logger)
                 return (last.position, page)
             }
