@@ -207,6 +207,21 @@ def main():
     out.append(table(["clients", "Tideline commands/s", "pgbench rows/s", "pgbench + notify rows/s", "÷ pgbench",
                       "÷ pgbench + notify", "Tideline p50 ms", "pgbench p50 ms", "p50 ratio", "Tideline p99 ms",
                       "errors"], rows) + "\n")
+    cpu_rows = []
+    for r in sorted(pick(results, "throughput"), key=lambda r: (r["clients"], r.get("system", ""))):
+        if r.get("machine_cores") is None:
+            continue
+        rate, server, postgres = r.get("per_second"), r.get("server_cores"), r.get("postgres_cores")
+        per = lambda cores: num(cores * 1000 / rate, 2) if rate and cores is not None else "–"
+        cpu_rows.append([r["clients"], r.get("system"), num(rate), num(server, 2) if r.get("system") == "tideline" else "–",
+                         num(postgres, 2), num(r.get("other_cores"), 2), num(r.get("idle_cores"), 2),
+                         per(server) if r.get("system") == "tideline" else "–", per(postgres)])
+    if cpu_rows:
+        out.append("*Who used the CPU* (average cores over the measurement, scripts/bench-cpu.py): the server, "
+                   "PostgreSQL (every backend), and the rest (mostly the load generator: `tideline-bench` or "
+                   "`pgbench`). Idle near 0 means the run was bound by the machine's CPU.\n")
+        out.append(table(["clients", "system", "per second", "server cores", "PostgreSQL cores", "load generator and rest",
+                          "idle cores", "server CPU ms per command", "PostgreSQL CPU ms per command"], cpu_rows) + "\n")
     write_data(chart_dir, "throughput.dat", chart)
     if gnuplot(f"""set terminal pngcairo size 720,420
 set output 'throughput.png'
