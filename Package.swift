@@ -144,6 +144,12 @@ let package = Package(
         .testTarget(name: "ChatCoreTests", dependencies: ["ChatCore"], swiftSettings: swiftSettings),
         // The command executor's in-process parts (stream queues, snapshot copies), without a database.
         .testTarget(name: "CommandsTests", dependencies: ["Commands", "Domain"], swiftSettings: swiftSettings),
+        // Live delivery's rules (routing, per-connection state, subscriptions), in memory.
+        .testTarget(
+            name: "RealtimeTests",
+            dependencies: ["Realtime", "EventStore", "Domain", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: swiftSettings
+        ),
         .testTarget(
             name: "IntegrationTests",
             dependencies: [

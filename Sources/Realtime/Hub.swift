@@ -2,74 +2,153 @@ import Synchronization
 
 /// Routes each event of the log, once per process, to the connections that follow its topic.
 ///
-/// The hub's `position` is the newest event it has published. A connection registering for a
-/// topic learns that position atomically with its registration: every event up to it must come
-/// from a replay of the store, every later one arrives live.
+/// The rules live in ``RoutingTable`` (who follows what, how far the process has published)
+/// and each connection's ``DeliveryState``; the hub holds the table behind a lock, the open
+/// connections by id, and carries out what they decide. A connection following a topic learns
+/// the hub's position atomically with the following: every event up to it must come from a
+/// replay of the store, every later one arrives live.
 public final class Hub: Sendable {
     struct State {
-        var position: Int64 = 0
-        var connections: [RoutingKey: [ObjectIdentifier: LiveConnection]] = [:]
+        var table = RoutingTable()
+        var connections: [ConnectionID: LiveConnection] = [:]
+        var nextID: UInt64 = 0
+        /// Tasks waiting for ``start(at:)``, by a number of their own.
+        var startWaiters: [UInt64: CheckedContinuation<Void, Never>] = [:]
+        var cancelledWaiters: Set<UInt64> = []
     }
 
     private let state = Mutex(State())
 
     public init() {}
 
-    /// The newest event id published to live subscribers.
-    public var position: Int64 { state.withLock { $0.position } }
+    /// The newest event id published to live subscribers (0 before the process knows the head).
+    public var position: Int64 { state.withLock { $0.table.position ?? 0 } }
+
+    /// Whether the process knows the log's head and delivers live.
+    public var isStarted: Bool { state.withLock { $0.table.position != nil } }
+
+    /// Open connections (followers or not).
+    public var connectionCount: Int { state.withLock { $0.connections.count } }
+
+    /// Connections the routing table still routes to.
+    var routedConnectionCount: Int { state.withLock { $0.table.connectionCount } }
+
+    /// Tasks waiting for the start (tests watch it).
+    var startWaiterCount: Int { state.withLock { $0.startWaiters.count } }
 
     /// Starts where the log is when the process starts: earlier events are served by replay.
+    /// Connections waiting to follow go on.
     public func start(at position: Int64) {
-        state.withLock { $0.position = max($0.position, position) }
+        let waiters = state.withLock { state in
+            state.table.start(at: position)
+            defer { state.startWaiters = [:] }
+            return Array(state.startWaiters.values)
+        }
+        for waiter in waiters { waiter.resume() }
     }
 
-    /// Registers `connection` for `keys` and returns the position up to which it must replay.
-    func register(_ connection: LiveConnection, for keys: [RoutingKey]) -> Int64 {
+    /// A new connection for `user`, known to the hub until ``disconnect(_:)``.
+    public func connect(user: String, queueLimit: Int = 4096) -> LiveConnection {
         state.withLock { state in
-            for key in keys { state.connections[key, default: [:]][ObjectIdentifier(connection)] = connection }
-            return state.position
+            state.nextID += 1
+            let connection = LiveConnection(id: ConnectionID(value: state.nextID), user: user, queueLimit: queueLimit)
+            state.connections[connection.id] = connection
+            return connection
         }
     }
 
-    func unregister(_ connection: LiveConnection, from key: RoutingKey) {
-        state.withLock { state in
-            state.connections[key]?[ObjectIdentifier(connection)] = nil
-            if state.connections[key]?.isEmpty == true { state.connections[key] = nil }
-        }
-    }
-
-    /// Forgets a closed connection everywhere.
+    /// Forgets a connection everywhere, whatever it still remembers, and ends its queue.
     public func disconnect(_ connection: LiveConnection) {
-        for key in connection.keys { unregister(connection, from: key) }
-        connection.finish()
+        state.withLock { state in
+            state.table.remove(connection.id)
+            state.connections[connection.id] = nil
+        }
+        connection.close(.normal)
+    }
+
+    /// Routes `keys` to `connection` and returns the position up to which it must replay.
+    /// Before the process knows the log's head, waits for it (a position of 0 would make a
+    /// client that resumes from an id skip everything after it).
+    func follow(_ connection: LiveConnection, keys: [RoutingKey]) async throws -> Int64 {
+        while true {
+            try Task.checkCancellation()
+            let position = state.withLock { state -> Int64? in
+                guard state.connections[connection.id] != nil else { return nil }
+                return state.table.follow(connection.id, keys: keys)
+            }
+            if let position { return position }
+            guard state.withLock({ $0.connections[connection.id] != nil }) else { throw CancellationError() }
+            await waitForStart()
+        }
+    }
+
+    func unfollow(_ connection: LiveConnection, keys: [RoutingKey]) {
+        state.withLock { $0.table.unfollow(connection.id, keys: keys) }
     }
 
     /// Publishes events in id order. Called from one task: the process's feed.
     public func publish(_ events: [FeedEvent]) {
-        guard let last = events.last else { return }
+        guard !events.isEmpty else { return }
         // Recipients are chosen under the lock, with the new position, so a connection that
-        // registers meanwhile either receives an event live or replays it, never both or neither.
-        let deliveries = state.withLock { state -> [(FeedEvent, RoutingKey, [LiveConnection])] in
-            var deliveries: [(FeedEvent, RoutingKey, [LiveConnection])] = []
-            for event in events {
-                for key in event.keys {
-                    if let connections = state.connections[key] { deliveries.append((event, key, Array(connections.values))) }
-                }
+        // follows meanwhile either receives an event live or replays it, never both or neither.
+        let byPosition = Dictionary(events.map { ($0.position, $0) }, uniquingKeysWith: { first, _ in first })
+        let deliveries = state.withLock { state in
+            state.table.publish(events.map { ($0.position, $0.keys) }).compactMap { delivery in
+                state.connections[delivery.connection].map { ($0, delivery) }
             }
-            state.position = max(state.position, last.position)
-            return deliveries
         }
-        for (event, key, connections) in deliveries {
-            for connection in connections { connection.deliver(event, via: key) }
+        var unfollow: [(LiveConnection, [RoutingKey])] = []
+        for (connection, delivery) in deliveries {
+            let keys = connection.deliver(byPosition[delivery.position]!, via: delivery.key)
+            if !keys.isEmpty { unfollow.append((connection, keys)) }
         }
+        forget(unfollow)
     }
 
     /// Relays a typing signal to the room's live subscribers (typing is never stored or replayed).
     public func publishTyping(room: String, user: String, state typingState: String) {
         let key = RoutingKey.room(room)
-        let connections = state.withLock { Array(($0.connections[key] ?? [:]).values) }
+        let connections = state.withLock { state in state.table.followers(of: key).compactMap { state.connections[$0] } }
+        var unfollow: [(LiveConnection, [RoutingKey])] = []
         for connection in connections {
-            connection.deliverTyping(topic: .room(room), from: user, state: typingState, via: key)
+            let keys = connection.deliverTyping(topic: .room(room), from: user, state: typingState, via: key)
+            if !keys.isEmpty { unfollow.append((connection, keys)) }
+        }
+        forget(unfollow)
+    }
+
+    /// Stops routing what connections said they no longer follow (revoked, or closed as too slow).
+    private func forget(_ unfollow: [(LiveConnection, [RoutingKey])]) {
+        guard !unfollow.isEmpty else { return }
+        state.withLock { state in
+            for (connection, keys) in unfollow { state.table.unfollow(connection.id, keys: keys) }
+        }
+    }
+
+    private func waitForStart() async {
+        let waiter = state.withLock { state in
+            state.nextID += 1
+            return state.nextID
+        }
+        await withTaskCancellationHandler {
+            await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+                let resumeNow = state.withLock { state -> Bool in
+                    if state.table.position != nil || state.cancelledWaiters.remove(waiter) != nil { return true }
+                    state.startWaiters[waiter] = continuation
+                    return false
+                }
+                if resumeNow { continuation.resume() }
+            }
+        } onCancel: {
+            let continuation = state.withLock { state in
+                guard let continuation = state.startWaiters.removeValue(forKey: waiter) else {
+                    // Not waiting yet: tell the waiter not to (once started, it will not wait anyway).
+                    if state.table.position == nil { state.cancelledWaiters.insert(waiter) }
+                    return nil as CheckedContinuation<Void, Never>?
+                }
+                return continuation
+            }
+            continuation?.resume()
         }
     }
 }

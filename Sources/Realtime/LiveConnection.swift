@@ -1,11 +1,11 @@
 import Synchronization
 
-/// One client's live delivery: the topics it follows and a bounded queue of what to send it.
+/// One client's live delivery: a ``DeliveryState`` behind a lock, and the bounded queue its
+/// transport (WebSocket or SSE) writes from. Every decision is the state's; this shell queues
+/// what a step says to send and reports which keys the hub should stop routing here.
 ///
-/// A topic being replayed from the store holds its live events aside (bounded too) until the
-/// replay is done, then releases those past the replay's end: no gap and no duplicate at the
-/// seam. A client that falls too far behind overflows and is closed (4008) to resume by id;
-/// it never slows other clients or grows memory without bound.
+/// Created and forgotten by the ``Hub`` (``Hub/connect(user:queueLimit:)``,
+/// ``Hub/disconnect(_:)``), which keeps its routing in step with what the state decides.
 public final class LiveConnection: Sendable {
     /// What the transport writes, in this order.
     public enum Outbound: Sendable {
@@ -17,115 +17,79 @@ public final class LiveConnection: Sendable {
         case keepAlive
     }
 
-    struct Subscription {
-        var topic: Topic
-        var privateRoom: Bool
-        /// Live events held back while the topic replays; nil once live.
-        var pending: [FeedEvent]?
-        /// The newest id sent on this topic: later live events must be newer.
-        var lastSent: Int64
-    }
-
-    struct State {
-        var subscriptions: [RoutingKey: Subscription] = [:]
-        var overflowed = false
-    }
-
+    public let id: ConnectionID
     public let user: String
     public let outbound: AsyncStream<Outbound>
     private let continuation: AsyncStream<Outbound>.Continuation
-    private let state = Mutex(State())
-    private let pendingLimit: Int
+    private let state: Mutex<DeliveryState>
 
-    /// - Parameter queueLimit: items the client may fall behind before it is dropped.
-    public init(user: String, queueLimit: Int = 4096) {
+    /// - Parameter queueLimit: items the client may fall behind, queued or held during a
+    ///   replay, before it is closed as too slow.
+    init(id: ConnectionID, user: String, queueLimit: Int) {
+        self.id = id
         self.user = user
-        pendingLimit = queueLimit
+        state = Mutex(DeliveryState(user: user, heldLimit: queueLimit))
         (outbound, continuation) = AsyncStream.makeStream(bufferingPolicy: .bufferingOldest(queueLimit))
     }
 
-    /// Whether the client fell too far behind (the transport closes it with 4008).
-    public var overflowed: Bool { state.withLock { $0.overflowed } }
+    /// Why the connection ends, once a reason is known; the transport closes with it.
+    public var closeReason: CloseReason? { state.withLock { $0.closeReason } }
 
-    public func finish() { continuation.finish() }
+    /// Ends the connection for `reason`, unless it is already ending for another one: the
+    /// queue finishes after what it holds, and the transport closes with the first reason.
+    /// Returns the keys the hub should stop routing here.
+    @discardableResult
+    public func close(_ reason: CloseReason) -> [RoutingKey] {
+        state.withLock { carryOut($0.close(reason), state: &$0) }
+    }
 
     /// Queues a keep-alive (dropped silently when the queue is full: the client is behind anyway).
-    public func keepAlive() { continuation.yield(.keepAlive) }
-
-    /// Starts following `key` for `topic`, holding live events until ``endReplay(_:replayedUpTo:)``.
-    func beginReplay(_ key: RoutingKey, topic: Topic, privateRoom: Bool, lastSent: Int64) {
-        state.withLock {
-            $0.subscriptions[key] = Subscription(topic: topic, privateRoom: privateRoom, pending: [], lastSent: lastSent)
-        }
-    }
-
-    /// Ends the replay of `key` at `replayedUpTo` and releases the live events held meanwhile.
-    func endReplay(_ key: RoutingKey, replayedUpTo: Int64) {
+    public func keepAlive() {
         state.withLock { state in
-            guard var subscription = state.subscriptions[key] else { return }
-            subscription.lastSent = max(subscription.lastSent, replayedUpTo)
-            let held = subscription.pending ?? []
-            subscription.pending = nil
-            state.subscriptions[key] = subscription
-            for event in held { sendLive(event, via: key, state: &state) }
+            guard !state.isClosing else { return }
+            continuation.yield(.keepAlive)
         }
     }
 
-    func remove(_ key: RoutingKey) {
-        _ = state.withLock { $0.subscriptions.removeValue(forKey: key) }
+    func beginReplay(_ topics: [RoutingKey: Topic]) {
+        state.withLock { $0.beginReplay(topics) }
     }
 
-    /// Called by the hub, in id order, for each event routed to `key`.
-    func deliver(_ event: FeedEvent, via key: RoutingKey) {
-        state.withLock { state in
-            guard var subscription = state.subscriptions[key], !state.overflowed else { return }
-            guard subscription.pending == nil else {
-                subscription.pending!.append(event)
-                state.subscriptions[key] = subscription
-                if subscription.pending!.count > pendingLimit { Self.overflow(&state, continuation) }
-                return
-            }
-            sendLive(event, via: key, state: &state)
+    func authorized(_ key: RoutingKey, privateRoom: Bool) {
+        state.withLock { $0.authorized(key, privateRoom: privateRoom) }
+    }
+
+    func endReplay(upTo position: Int64) -> [RoutingKey] {
+        state.withLock { carryOut($0.endReplay(upTo: position), state: &$0) }
+    }
+
+    func abandonReplay() -> [RoutingKey] {
+        state.withLock { carryOut($0.abandonReplay(), state: &$0) }
+    }
+
+    func remove(_ keys: [RoutingKey]) {
+        state.withLock { $0.remove(keys) }
+    }
+
+    /// Called by the hub, in id order, for each event routed here.
+    func deliver(_ event: FeedEvent, via key: RoutingKey) -> [RoutingKey] {
+        state.withLock { carryOut($0.deliver(event, via: key), state: &$0) }
+    }
+
+    func deliverTyping(topic: Topic, from user: String, state typing: String, via key: RoutingKey) -> [RoutingKey] {
+        state.withLock { carryOut($0.typing(topic: topic, from: user, state: typing, via: key), state: &$0) }
+    }
+
+    /// Queues the step's items in order; a full queue closes the connection as too slow.
+    private func carryOut(_ step: DeliveryState.Step, state: inout DeliveryState) -> [RoutingKey] {
+        var unfollow = step.unfollow
+        for item in step.send {
+            if case .enqueued = continuation.yield(item) { continue }
+            unfollow += state.close(.tooSlow).unfollow
+            continuation.finish()
+            return unfollow
         }
-    }
-
-    /// Queues one event on a live subscription, once and in order.
-    private func sendLive(_ event: FeedEvent, via key: RoutingKey, state: inout State) {
-        guard var subscription = state.subscriptions[key], !state.overflowed, event.position > subscription.lastSent else { return }
-        guard Self.enqueue(.event(topic: subscription.topic, event), to: continuation, state: &state) else { return }
-        subscription.lastSent = event.position
-        state.subscriptions[key] = subscription
-        // A member who leaves a private room receives their own departure, then nothing more.
-        if subscription.privateRoom, let departure = event.departure, departure.user == user {
-            state.subscriptions[key] = nil
-            _ = Self.enqueue(.revoked(subscription.topic), to: continuation, state: &state)
-        }
-    }
-
-    func deliverTyping(topic: Topic, from user: String, state typingState: String, via key: RoutingKey) {
-        state.withLock { state in
-            guard state.subscriptions[key] != nil, !state.overflowed else { return }
-            _ = Self.enqueue(.typing(topic: topic, user: user, state: typingState), to: continuation, state: &state)
-        }
-    }
-
-    /// The keys this connection follows (the hub drops them when it goes away).
-    var keys: [RoutingKey] { state.withLock { Array($0.subscriptions.keys) } }
-
-    private static func enqueue(_ item: Outbound, to continuation: AsyncStream<Outbound>.Continuation, state: inout State) -> Bool {
-        switch continuation.yield(item) {
-        case .enqueued: return true
-        case .dropped, .terminated:
-            overflow(&state, continuation)
-            return false
-        @unknown default: return false
-        }
-    }
-
-    private static func overflow(_ state: inout State, _ continuation: AsyncStream<Outbound>.Continuation) {
-        guard !state.overflowed else { return }
-        state.overflowed = true
-        state.subscriptions = [:]
-        continuation.finish()
+        if step.close != nil { continuation.finish() }
+        return unfollow
     }
 }

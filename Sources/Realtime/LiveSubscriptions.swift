@@ -3,20 +3,50 @@ import EventStore
 import Foundation
 import Logging
 
-/// Authorises topics and subscribes connections to them: register with the hub, replay what the
-/// client missed from the store in pages, then go live.
+/// Authorises topics and subscribes connections to them: follow them in the hub (holding live
+/// events), authorize, replay what the client missed from the store in pages, then go live.
 public struct LiveSubscriptions: Sendable {
+    /// What subscribing reads from the store, as functions (tests give their own).
+    public struct Source: Sendable {
+        /// The room's current state, nil when it does not exist.
+        var room: @Sendable (_ id: String) async throws -> RoomState?
+        /// Events matching `filter` after `after` and at most `upTo`, in id order, at most `limit`.
+        var events: @Sendable (_ after: Int64, _ upTo: Int64, _ filter: EventFilter, _ limit: Int) async throws -> [FeedEvent]
+
+        public init(
+            room: @escaping @Sendable (String) async throws -> RoomState?,
+            events: @escaping @Sendable (Int64, Int64, EventFilter, Int) async throws -> [FeedEvent]
+        ) {
+            self.room = room
+            self.events = events
+        }
+
+        public init(store: EventStore) {
+            room = { id in
+                guard let snapshot = try await store.streamState(StreamName.room(id)).snapshot else { return nil }
+                return try? JSONDecoder().decode(RoomState.self, from: Data(snapshot.utf8))
+            }
+            events = { after, upTo, filter, limit in
+                try await store.readRange(after: after, upTo: upTo, filter: filter, limit: limit).map(FeedEvent.init)
+            }
+        }
+    }
+
     let hub: Hub
-    let store: EventStore
+    let source: Source
     let logger: Logger
     /// Events per replay page.
     let pageSize: Int
 
-    public init(hub: Hub, store: EventStore, logger: Logger, pageSize: Int = 500) {
+    public init(hub: Hub, source: Source, logger: Logger, pageSize: Int = 500) {
         self.hub = hub
-        self.store = store
+        self.source = source
         self.logger = logger
         self.pageSize = pageSize
+    }
+
+    public init(hub: Hub, store: EventStore, logger: Logger, pageSize: Int = 500) {
+        self.init(hub: hub, source: Source(store: store), logger: logger, pageSize: pageSize)
     }
 
     /// A topic the caller may read, and how the hub routes it for them.
@@ -37,71 +67,102 @@ public struct LiveSubscriptions: Sendable {
     public func authorize(_ topics: [Topic], user: String, isStaff: Bool) async throws -> [Grant] {
         var grants: [Grant] = []
         for topic in topics {
+            let key = RoutingKey(topic, user: user, isStaff: isStaff)
             switch topic {
             case .room(let id):
-                let stream = StreamName.room(id)
-                guard let snapshot = try await store.streamState(stream).snapshot,
-                      let room = try? JSONDecoder().decode(RoomState.self, from: Data(snapshot.utf8))
-                else { throw Refusal.unknownTopic("room \(id) does not exist") }
+                guard let room = try await source.room(id) else { throw Refusal.unknownTopic("room \(id) does not exist") }
                 guard Room.canRead(room, user: user) else { throw Refusal.forbidden("room \(id) is private") }
-                grants.append(Grant(topic: topic, key: .room(id), privateRoom: room.visibility == .private,
-                                    filter: EventFilter(streams: [stream])))
+                grants.append(Grant(topic: topic, key: key, privateRoom: room.visibility == .private,
+                                    filter: EventFilter(streams: [StreamName.room(id)])))
             case .orders where isStaff:
-                grants.append(Grant(topic: topic, key: .allOrders, privateRoom: false,
+                grants.append(Grant(topic: topic, key: key, privateRoom: false,
                                     filter: EventFilter(categories: [StreamName.orderCategory])))
             case .orders:
-                grants.append(Grant(topic: topic, key: .ordersOf(user), privateRoom: false,
+                grants.append(Grant(topic: topic, key: key, privateRoom: false,
                                     filter: EventFilter(categoryField: (StreamName.orderCategory, "customer_id", user))))
             case .notifications:
-                grants.append(Grant(topic: topic, key: .notificationsOf(user), privateRoom: false,
+                grants.append(Grant(topic: topic, key: key, privateRoom: false,
                                     filter: EventFilter(streams: [StreamName.notifications(forUser: user)])))
             }
         }
         return grants
     }
 
-    /// Subscribes `connection` to `grants`. With `since`, replays every matching event after it
-    /// through `replay` (which writes to the client and may wait for it), in id order across all
-    /// the topics, then releases the live events that arrived meanwhile. Without `since` the
-    /// subscription starts live.
-    /// - Returns: the high-water mark: every replayed id is at most it, every later live id above it.
+    /// Subscribes `connection` to `topics`, in this order:
+    /// 1. the hub routes the topics here and says up to where the store must replay them (the
+    ///    high-water mark); live events are held from now on;
+    /// 2. the topics are authorized, *after* following: a member who leaves a private room
+    ///    meanwhile either is refused here or receives their departure live, which ends the
+    ///    subscription; authorizing first would leave a window where the departure is missed;
+    /// 3. `granted` runs (the WebSocket's `subscribed` frame);
+    /// 4. with `since`, every matching event after it and up to the mark is replayed through
+    ///    `replay`, in id order across the topics, each event once;
+    /// 5. the held live events after the mark are released, in id order across the topics.
+    /// A refusal or an error undoes the subscription (other topics' held events are released).
+    /// - Returns: the grants and the high-water mark: every replayed id is at most it, every later
+    ///   live id above it.
     public func subscribe(
-        _ connection: LiveConnection, to grants: [Grant], since: Int64?,
+        _ connection: LiveConnection, to topics: [Topic], user: String, isStaff: Bool, since: Int64?,
+        granted: ([Grant]) async throws -> Void = { _ in },
         replay: (Topic, FeedEvent) async throws -> Void
-    ) async throws -> Int64 {
-        for grant in grants {
-            // Live events for the topic are held from here on until the replay is done.
-            connection.beginReplay(grant.key, topic: grant.topic, privateRoom: grant.privateRoom, lastSent: since ?? 0)
+    ) async throws -> (grants: [Grant], highWater: Int64) {
+        let keys = topics.map { RoutingKey($0, user: user, isStaff: isStaff) }
+        connection.beginReplay(Dictionary(zip(keys, topics), uniquingKeysWith: { first, _ in first }))
+        do {
+            let highWater = try await hub.follow(connection, keys: keys)
+            let grants = try await authorize(topics, user: user, isStaff: isStaff)
+            for grant in grants { connection.authorized(grant.key, privateRoom: grant.privateRoom) }
+            try await granted(grants)
+            if let since { try await replayRange(after: since, upTo: highWater, of: grants, to: connection, replay) }
+            hub.unfollow(connection, keys: connection.endReplay(upTo: highWater))
+            return (grants, max(highWater, since ?? 0))
+        } catch {
+            hub.unfollow(connection, keys: keys)
+            connection.remove(keys)
+            hub.unfollow(connection, keys: connection.abandonReplay())
+            throw error
         }
-        let highWater = hub.register(connection, for: grants.map(\.key))
-        if let since {
-            let filter = EventFilter(
-                streams: grants.flatMap(\.filter.streams),
-                categories: grants.flatMap(\.filter.categories),
-                categoryField: grants.lazy.compactMap(\.filter.categoryField).first
-            )
-            var after = since
-            while after < highWater {
-                let page = try await store.readRange(after: after, upTo: highWater, filter: filter, limit: pageSize)
-                    .map(FeedEvent.init)
-                for event in page {
-                    // An event of several granted topics is sent once, on the first one.
-                    guard let grant = grants.first(where: { event.keys.contains($0.key) }) else { continue }
-                    try await replay(grant.topic, event)
-                }
-                guard page.count == pageSize, let last = page.last else { break }
-                after = last.position
+    }
+
+    private func replayRange(
+        after since: Int64, upTo highWater: Int64, of grants: [Grant], to connection: LiveConnection,
+        _ replay: (Topic, FeedEvent) async throws -> Void
+    ) async throws {
+        let filter = EventFilter(
+            streams: grants.flatMap(\.filter.streams),
+            categories: grants.flatMap(\.filter.categories),
+            categoryField: grants.lazy.compactMap(\.filter.categoryField).first
+        )
+        var after = since
+        // A connection closed meanwhile (too slow, shutting down) stops replaying.
+        while after < highWater, connection.closeReason == nil {
+            let page = try await source.events(after, highWater, filter, pageSize)
+            for event in page {
+                // An event of several granted topics is sent once, on the first one.
+                guard let grant = grants.first(where: { event.keys.contains($0.key) }) else { continue }
+                try await replay(grant.topic, event)
             }
+            guard page.count == pageSize, let last = page.last else { break }
+            after = last.position
         }
-        for grant in grants { connection.endReplay(grant.key, replayedUpTo: highWater) }
-        return max(highWater, since ?? 0)
     }
 
     /// Stops following topics.
     public func unsubscribe(_ connection: LiveConnection, from grants: [Grant]) {
-        for grant in grants {
-            hub.unregister(connection, from: grant.key)
-            connection.remove(grant.key)
+        let keys = grants.map(\.key)
+        hub.unfollow(connection, keys: keys)
+        connection.remove(keys)
+    }
+}
+
+extension RoutingKey {
+    /// How the hub routes `topic` for this reader: a customer's `orders` and a staff member's
+    /// `orders` are different audiences of the same topic.
+    init(_ topic: Topic, user: String, isStaff: Bool) {
+        self = switch topic {
+        case .room(let id): .room(id)
+        case .orders: isStaff ? .allOrders : .ordersOf(user)
+        case .notifications: .notificationsOf(user)
         }
     }
 }

@@ -18,24 +18,27 @@ struct StreamRoutes: Sendable {
             // EventSource reconnects with its original URL plus Last-Event-ID: the header wins.
             let since = try request.headers[HTTPField.Name("Last-Event-ID")!].map { try QueryParameters.eventID($0, field: "Last-Event-ID") }
                 ?? QueryParameters.optionalEventID(request, "since")
-            let grants = try await live.authorizeForAPI(topics, caller: caller)
+            // Refusals answer 403/422 before the stream starts; `subscribe` authorizes again once
+            // the hub routes the topics here (a member may leave in between).
+            _ = try await live.authorizeForAPI(topics, caller: caller)
             let headers: HTTPFields = [
                 .contentType: "text/event-stream; charset=utf-8",
                 .cacheControl: "no-cache",
                 HTTPField.Name("X-Accel-Buffering")!: "no",
             ]
             return Response(status: .ok, headers: headers, body: ResponseBody { writer in
-                let connection = LiveConnection(user: caller.user, queueLimit: queueLimit)
+                let connection = hub.connect(user: caller.user, queueLimit: queueLimit)
                 do {
                     try await request.body.consumeWithCancellationOnInboundClose { _ in
                         try await withGracefulShutdownHandler {
-                            try await stream(connection, grants: grants, since: since, caller: caller, to: &writer)
+                            try await stream(connection, topics: topics, since: since, caller: caller, to: &writer)
                         } onGracefulShutdown: {
-                            connection.finish()
+                            connection.close(.goingAway)
                         }
                     }
-                } catch is CancellationError {
-                    // The client went away.
+                } catch {
+                    // The client went away (cancellation), or writing to it failed: either way the
+                    // stream is over, and the hub must forget the connection below.
                 }
                 hub.disconnect(connection)
                 try? await writer.finish(nil)
@@ -44,12 +47,19 @@ struct StreamRoutes: Sendable {
     }
 
     private func stream(
-        _ connection: LiveConnection, grants: [LiveSubscriptions.Grant], since: Int64?, caller: Caller,
+        _ connection: LiveConnection, topics: [Topic], since: Int64?, caller: Caller,
         to writer: inout any ResponseBodyWriter
     ) async throws {
         try await writer.write(ByteBuffer(string: "retry: 2000\n\n"))
-        _ = try await live.subscribe(connection, to: grants, since: since) { _, event in
-            try await writer.write(ByteBuffer(string: Self.format(event)))
+        do {
+            _ = try await live.subscribe(connection, to: topics, user: caller.user, isStaff: caller.isStaff, since: since) { _, event in
+                try await writer.write(ByteBuffer(string: Self.format(event)))
+            }
+        } catch let refusal as LiveSubscriptions.Refusal {
+            // Refused after the 200 (the caller left a private room meanwhile): say so and end.
+            let detail = switch refusal { case .unknownTopic(let detail), .forbidden(let detail): detail }
+            try await writer.write(ByteBuffer(string: ": subscription refused: \(detail)\n\n"))
+            return
         }
         try await withThrowingTaskGroup(of: Void.self) { group in
             let expiresAt = caller.expiresAt
@@ -58,7 +68,7 @@ struct StreamRoutes: Sendable {
                 // Keep-alives, and the end of the stream when the token expires.
                 while true {
                     let untilExpiry = expiresAt.timeIntervalSinceNow
-                    if untilExpiry <= 0 { connection.finish(); return }
+                    if untilExpiry <= 0 { connection.close(.tokenExpired); return }
                     try await Task.sleep(for: min(interval, .milliseconds(Int(untilExpiry * 1000) + 1)))
                     if expiresAt.timeIntervalSinceNow > 0 { connection.keepAlive() }
                 }
@@ -103,8 +113,25 @@ extension LiveSubscriptions {
     /// ``authorize(_:user:isStaff:)`` with refusals as the API's errors: an unknown room is 422
     /// (an unknown topic), a private room the caller is not in is 403.
     func authorizeForAPI(_ topics: [Topic], caller: Caller) async throws -> [Grant] {
+        try await Self.refusalsAsAPIErrors {
+            try await authorize(topics, user: caller.user, isStaff: caller.isStaff)
+        }
+    }
+
+    /// ``subscribe(_:to:user:isStaff:since:granted:replay:)`` with refusals as the API's errors.
+    func subscribeForAPI(
+        _ connection: LiveConnection, to topics: [Topic], caller: Caller, since: Int64?,
+        granted: ([Grant]) async throws -> Void, replay: (Topic, FeedEvent) async throws -> Void
+    ) async throws -> (grants: [Grant], highWater: Int64) {
+        try await Self.refusalsAsAPIErrors {
+            try await subscribe(connection, to: topics, user: caller.user, isStaff: caller.isStaff, since: since,
+                                granted: granted, replay: replay)
+        }
+    }
+
+    private static func refusalsAsAPIErrors<T>(_ body: () async throws -> T) async throws -> T {
         do {
-            return try await authorize(topics, user: caller.user, isStaff: caller.isStaff)
+            return try await body()
         } catch Refusal.unknownTopic(let detail) {
             throw APIError.validation(field: "topics", detail)
         } catch Refusal.forbidden(let detail) {

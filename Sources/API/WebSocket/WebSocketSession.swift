@@ -31,12 +31,12 @@ struct WebSocketSession: Sendable {
     /// Subscribe and unsubscribe frames that may wait behind a running replay.
     static let maxQueuedSubscriptionRequests = 64
 
-    /// What the session knows and may change while it runs.
+    /// What the session knows and may change while it runs. Why it closes is the connection's
+    /// (``LiveConnection/closeReason``): one place, one rule (the first reason wins).
     private final class State: Sendable {
         struct Values {
             var caller: Caller
             var grants: [Topic: LiveSubscriptions.Grant] = [:]
-            var closeCode: Int?
         }
 
         let values: Mutex<Values>
@@ -44,12 +44,9 @@ struct WebSocketSession: Sendable {
     }
 
     func run(caller: Caller, inbound: WebSocketInboundStream, outbound: WebSocketOutboundWriter, logger: Logger) async {
-        let connection = LiveConnection(user: caller.user, queueLimit: queueLimit)
+        let connection = hub.connect(user: caller.user, queueLimit: queueLimit)
         let state = State(caller)
-        let goingAway: @Sendable () -> Void = {
-            state.values.withLock { $0.closeCode = $0.closeCode ?? 1001 }
-            connection.finish()
-        }
+        let goingAway: @Sendable () -> Void = { connection.close(.goingAway) }
         let registration = sessions.add(closeGoingAway: goingAway)
         defer { sessions.remove(registration) }
         await withGracefulShutdownHandler {
@@ -82,10 +79,10 @@ struct WebSocketSession: Sendable {
                     } catch {
                         logger.debug("websocket reader ended", metadata: ["error": "\(error)"])
                         if let code = Self.libraryCloseCode(for: error) {
-                            state.values.withLock { $0.closeCode = $0.closeCode ?? code }
+                            connection.close(code == 1009 ? .messageTooBig : .protocolError(code: code))
                         }
                     }
-                    connection.finish()
+                    connection.close(.normal)
                     return .reader
                 }
                 // The session ends when the client leaves. Once the writer has sent its close frame,
@@ -121,16 +118,8 @@ struct WebSocketSession: Sendable {
                 case .keepAlive: break
                 }
             }
-            let code = connection.overflowed ? 4008 : state.values.withLock { $0.closeCode } ?? 1000
-            let reason = switch code {
-            case 4008: "too slow: reconnect and resume from the last event id you processed"
-            case 4001: "token expired"
-            case 1009: "message too big: at most 64 KiB"
-            case 4029: "frame rate limit abused"
-            case 1001: "server shutting down: reconnect and resume"
-            default: "bye"
-            }
-            try await outbound.close(WebSocketErrorCode(codeNumber: code), reason: reason)
+            let reason = connection.closeReason ?? .normal
+            try await outbound.close(WebSocketErrorCode(codeNumber: reason.code), reason: reason.text)
         } catch {
             // The peer is gone; nothing to close.
         }
@@ -151,8 +140,7 @@ struct WebSocketSession: Sendable {
         while !Task.isCancelled {
             let remaining = state.values.withLock { $0.caller.expiresAt }.timeIntervalSinceNow
             if remaining <= 0 {
-                state.values.withLock { $0.closeCode = 4001 }
-                connection.finish()
+                connection.close(.tokenExpired)
                 return
             }
             try? await Task.sleep(for: .milliseconds(Int(min(remaining, 1) * 1000) + 1))
@@ -169,16 +157,14 @@ struct WebSocketSession: Sendable {
             // The library measures fragmented messages and raw frames exactly, but an inflated
             // compressed frame only roughly: the exact 64 KiB limit is checked here.
             guard message.payloadBytes <= Self.maxFrameBytes else {
-                state.values.withLock { $0.closeCode = 1009 }
-                connection.finish()
+                connection.close(.messageTooBig)
                 return
             }
             if frameLimiter.acquire(for: "frames") != nil {
                 limitedInARow += 1
                 // A client that keeps going after a second of refusals is abusing the limit.
                 if limitedInARow > Int(frameRate) {
-                    state.values.withLock { $0.closeCode = 4029 }
-                    connection.finish()
+                    connection.close(.frameRateAbused)
                     return
                 }
                 try await outbound.write(.text(ServerFrame.error(nil, code: "rate_limited", message: "more than \(Int(frameRate)) frames per second")))
@@ -233,10 +219,10 @@ struct WebSocketSession: Sendable {
             // Subscribing again to a topic starts it afresh from the new `since`.
             let again = state.values.withLock { values in topics.compactMap { values.grants.removeValue(forKey: $0) } }
             live.unsubscribe(connection, from: again)
-            let grants = try await live.authorizeForAPI(topics, caller: caller)
-            state.values.withLock { values in for grant in grants { values.grants[grant.topic] = grant } }
-            try await outbound.write(.text(ServerFrame.subscribed(ref, topics)))
-            let highWater = try await live.subscribe(connection, to: grants, since: since) { topic, event in
+            let (_, highWater) = try await live.subscribeForAPI(connection, to: topics, caller: caller, since: since) { grants in
+                state.values.withLock { values in for grant in grants { values.grants[grant.topic] = grant } }
+                try await outbound.write(.text(ServerFrame.subscribed(ref, topics)))
+            } replay: { topic, event in
                 try await outbound.write(.text(ServerFrame.event(topic, event)))
             }
             try await outbound.write(.text(ServerFrame.caughtUp(ref, eventID: highWater)))

@@ -1,0 +1,173 @@
+import Domain
+import EventStore
+import Logging
+@testable import Realtime
+import Synchronization
+import Testing
+
+/// The hub with its connections and subscriptions, in memory: what a client would be sent.
+@Suite struct HubTests {
+    /// A store of its own: rooms by id, and the events a replay reads.
+    final class Store: Sendable {
+        let rooms = Mutex<[String: RoomState]>([:])
+        let events = Mutex<[FeedEvent]>([])
+        /// Runs when a room is read, before the answer: lets a test commit something "meanwhile".
+        let onRoomRead = Mutex<(@Sendable () -> Void)?>(nil)
+
+        var source: LiveSubscriptions.Source {
+            LiveSubscriptions.Source(
+                room: { id in
+                    self.onRoomRead.withLock { $0 }?()
+                    return self.rooms.withLock { $0[id] }
+                },
+                events: { after, upTo, _, limit in
+                    Array(self.events.withLock { $0 }.filter { $0.position > after && $0.position <= upTo }.prefix(limit))
+                }
+            )
+        }
+
+        func addRoom(_ id: String, visibility: Visibility, members: [String]) {
+            let state = RoomState(roomId: id, name: id, visibility: visibility, createdBy: members.first ?? "ann",
+                                  members: Dictionary(uniqueKeysWithValues: members.map { ($0, 1) }))
+            rooms.withLock { $0[id] = state }
+        }
+    }
+
+    let logger = Logger(label: "test")
+
+    @Test func anOverflowedConnectionIsForgottenByTheHub() async {
+        let hub = Hub()
+        hub.start(at: 0)
+        let store = Store()
+        store.addRoom("a", visibility: .public, members: ["ann"])
+        let live = LiveSubscriptions(hub: hub, source: store.source, logger: logger)
+        let connection = hub.connect(user: "bob", queueLimit: 3)
+        _ = try? await live.subscribe(connection, to: [.room("a")], user: "bob", isStaff: false, since: nil) { _, _ in }
+        hub.publish((1...5).map { Events.message($0, room: "a") })
+        #expect(connection.closeReason == .tooSlow)
+        // Routing stopped at the overflow, before the transport disconnects.
+        #expect(hub.routedConnectionCount == 0)
+        hub.disconnect(connection)
+        #expect(hub.connectionCount == 0)
+        #expect(await connection.closeAndDrain().compactMap(\.eventID) == [1, 2, 3])
+    }
+
+    @Test func aRevokedSubscriptionStopsBeingRouted() async throws {
+        let hub = Hub()
+        hub.start(at: 0)
+        let store = Store()
+        store.addRoom("a", visibility: .private, members: ["ann", "bob"])
+        let live = LiveSubscriptions(hub: hub, source: store.source, logger: logger)
+        let connection = hub.connect(user: "bob")
+        _ = try await live.subscribe(connection, to: [.room("a")], user: "bob", isStaff: false, since: nil) { _, _ in }
+        hub.publish([Events.left(1, room: "a", user: "bob")])
+        #expect(hub.routedConnectionCount == 0)
+        hub.publish([Events.message(2, room: "a")])
+        let items = await connection.closeAndDrain()
+        #expect(items.compactMap(\.eventID) == [1])
+        #expect(items.last?.isRevocation == true)
+    }
+
+    @Test func aSubscriptionBeforeTheHeadIsKnownWaitsAndMissesNothing() async throws {
+        let hub = Hub()
+        let store = Store()
+        store.addRoom("a", visibility: .public, members: ["ann"])
+        store.events.withLock { $0 = (1...20).map { Events.message($0, room: "a") } }
+        let live = LiveSubscriptions(hub: hub, source: store.source, logger: logger)
+        let connection = hub.connect(user: "bob")
+        let replayed = Mutex<[Int64]>([])
+        let subscribing = Task {
+            try await live.subscribe(connection, to: [.room("a")], user: "bob", isStaff: false, since: 5) { _, event in
+                replayed.withLock { $0.append(event.position) }
+            }.highWater
+        }
+        // The process learns the head (20) after the client asked to resume from 5.
+        while hub.startWaiterCount == 0 { await Task.yield() }
+        hub.start(at: 20)
+        #expect(try await subscribing.value == 20)
+        #expect(replayed.withLock { $0 } == Array(6...20))
+        hub.publish([Events.message(21, room: "a")])
+        #expect(await connection.closeAndDrain().compactMap(\.eventID) == [21])
+    }
+
+    @Test func aWaitingSubscriptionEndsWhenItsTaskIsCancelled() async {
+        let hub = Hub()
+        let store = Store()
+        store.addRoom("a", visibility: .public, members: ["ann"])
+        let live = LiveSubscriptions(hub: hub, source: store.source, logger: logger)
+        let connection = hub.connect(user: "bob")
+        let subscribing = Task {
+            try await live.subscribe(connection, to: [.room("a")], user: "bob", isStaff: false, since: 0) { _, _ in }
+        }
+        subscribing.cancel()
+        await #expect(throws: CancellationError.self) { try await subscribing.value }
+        #expect(hub.routedConnectionCount == 0)
+    }
+
+    @Test func severalTopicsReplayThenGoLiveInIDOrder() async throws {
+        let hub = Hub()
+        hub.start(at: 4)
+        let store = Store()
+        store.addRoom("a", visibility: .public, members: ["ann"])
+        store.addRoom("b", visibility: .public, members: ["ann"])
+        store.events.withLock { $0 = [Events.message(1, room: "a"), Events.message(2, room: "b"), Events.message(3, room: "c"), Events.message(4, room: "a")] }
+        let live = LiveSubscriptions(hub: hub, source: store.source, logger: logger)
+        let connection = hub.connect(user: "bob")
+        let replayed = Mutex<[Int64]>([])
+        let result = try await live.subscribe(connection, to: [.room("a"), .room("b")], user: "bob", isStaff: false, since: 0) { _, event in
+            replayed.withLock { $0.append(event.position) }
+            // Live events commit while the replay writes: they must come after it, in order.
+            if event.position == 1 { hub.publish([Events.message(5, room: "a"), Events.message(6, room: "b"), Events.message(7, room: "a")]) }
+        }
+        #expect(result.highWater == 4)
+        #expect(replayed.withLock { $0 } == [1, 2, 4])
+        #expect(await connection.closeAndDrain().compactMap(\.eventID) == [5, 6, 7])
+    }
+
+    @Test func aMemberWhoLeavesWhileSubscribingIsRefusedOrRevokedNeverKept() async throws {
+        let hub = Hub()
+        hub.start(at: 0)
+        let store = Store()
+        store.addRoom("a", visibility: .private, members: ["ann", "bob"])
+        // Bob leaves just as his subscription is authorized: the room still lists him, and his
+        // departure is published to the hub at that moment.
+        store.onRoomRead.withLock { $0 = { hub.publish([Events.left(1, room: "a", user: "bob")]) } }
+        let live = LiveSubscriptions(hub: hub, source: store.source, logger: logger)
+        let connection = hub.connect(user: "bob")
+        _ = try await live.subscribe(connection, to: [.room("a")], user: "bob", isStaff: false, since: nil) { _, _ in }
+        store.onRoomRead.withLock { $0 = nil }
+        hub.publish([Events.message(2, room: "a")])
+        let items = await connection.closeAndDrain()
+        #expect(items.compactMap(\.eventID) == [1])
+        #expect(items.last?.isRevocation == true)
+        #expect(hub.routedConnectionCount == 0)
+    }
+
+    @Test func aRefusedTopicLeavesNothingRouted() async {
+        let hub = Hub()
+        hub.start(at: 0)
+        let store = Store()
+        store.addRoom("secret", visibility: .private, members: ["ann"])
+        let live = LiveSubscriptions(hub: hub, source: store.source, logger: logger)
+        let connection = hub.connect(user: "bob")
+        await #expect(throws: LiveSubscriptions.Refusal.forbidden("room secret is private")) {
+            try await live.subscribe(connection, to: [.room("secret")], user: "bob", isStaff: false, since: nil) { _, _ in }
+        }
+        #expect(hub.routedConnectionCount == 0)
+        hub.publish([Events.message(1, room: "secret")])
+        #expect(await connection.closeAndDrain().isEmpty)
+    }
+
+    @Test func typingReachesFollowersOnly() async throws {
+        let hub = Hub()
+        hub.start(at: 0)
+        let store = Store()
+        store.addRoom("a", visibility: .public, members: ["ann"])
+        let live = LiveSubscriptions(hub: hub, source: store.source, logger: logger)
+        let follower = hub.connect(user: "bob"), other = hub.connect(user: "carol")
+        _ = try await live.subscribe(follower, to: [.room("a")], user: "bob", isStaff: false, since: nil) { _, _ in }
+        hub.publishTyping(room: "a", user: "ann", state: "started")
+        #expect(await follower.closeAndDrain().count == 1)
+        #expect(await other.closeAndDrain().isEmpty)
+    }
+}
