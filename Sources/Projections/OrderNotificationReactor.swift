@@ -5,6 +5,7 @@ import Foundation
 import Logging
 import PostgresNIO
 import ServiceLifecycle
+import Synchronization
 
 /// Sends each customer a notification for each order they create, exactly once.
 ///
@@ -14,6 +15,10 @@ import ServiceLifecycle
 /// under the same lock, so other traffic is read once, not again at every wake-up. The
 /// notification id is derived from the order's event id, and the decision also refuses to send
 /// an id twice, as a second line of defence.
+///
+/// Most wake-ups bring no order (chat traffic). Those cost one statement: a look, without the
+/// lock or a transaction, for an order past the position up to which every order is known to
+/// be handled. Only an order, or a skip due to be stored (once a second), takes the lock.
 public final class OrderNotificationReactor: Service {
     static let checkpoint = Checkpoint(name: "order_notifications", lockKey: 2)
     let client: PostgresClient
@@ -34,14 +39,54 @@ public final class OrderNotificationReactor: Service {
         }
     }
 
+    /// Every order up to here is handled, by this process or another (nil: not known yet).
+    /// Only ever moves forward, and only to a position the log proves: a stale value is merely
+    /// lower, which costs a longer look, never a missed order.
+    private let handledUpTo = Mutex<Int64?>(nil)
+    private let lastSkipStored = Mutex<ContinuousClock.Instant?>(nil)
+    static let skipStoreInterval = Duration.seconds(1)
+
+    private func handled(upTo position: Int64) {
+        handledUpTo.withLock { $0 = max($0 ?? position, position) }
+    }
+
     func step() async throws -> LogFollower.StepResult {
-        let (result, appended) = try await client.withConnection { connection in
-            try await connection.withTransaction(logger: logger) { connection -> (LogFollower.StepResult, Bool) in
+        if let from = handledUpTo.withLock({ $0 }) {
+            let page = try await client.withConnection { connection in
+                try await EventStore.readAll(after: from, limit: 1, types: [OrderCreated.eventType], on: connection, logger: logger)
+            }
+            if page.events.isEmpty {
+                handled(upTo: page.coveredUpTo)
+                if !skipStoreDue() { return page.hasPendingCommits ? .pendingCommits : .caughtUp }
+            }
+        }
+        return try await lockedStep()
+    }
+
+    /// Whether to store the checkpoint past chat traffic now: at most once a second, so a
+    /// restart rescans at most about a second of traffic, by index.
+    private func skipStoreDue() -> Bool {
+        lastSkipStored.withLock { last in
+            let now = ContinuousClock.now
+            guard last.map({ now - $0 >= Self.skipStoreInterval }) ?? true else { return false }
+            last = now
+            return true
+        }
+    }
+
+    /// One order, or the skip past chat traffic, under the checkpoint's lock.
+    private func lockedStep() async throws -> LogFollower.StepResult {
+        // What the transaction did: the step's result, whether it appended a notification, and the
+        // order it handled (known handled only once committed).
+        let (result, appended, handledOrder) = try await client.withConnection { connection in
+            try await connection.withTransaction(logger: logger) { connection -> (LogFollower.StepResult, Bool, Int64?) in
                 let checkpoint = try await Self.checkpoint.lockAndRead(on: connection, logger: logger)
+                handled(upTo: checkpoint)
                 let page = try await EventStore.readAll(
                     after: checkpoint, limit: 1, types: [OrderCreated.eventType], on: connection, logger: logger
                 )
                 guard let recorded = page.events.first else {
+                    handled(upTo: page.coveredUpTo)
                     // No order up to the safe head: move past the chat traffic there, so the next
                     // wake-up starts from here instead of rescanning from the last order. Nothing
                     // rides on this commit, so it does not wait for the disk.
@@ -49,11 +94,11 @@ public final class OrderNotificationReactor: Service {
                         try await Checkpoint.commitWithoutWaitingForDisk(on: connection, logger: logger)
                         try await Self.checkpoint.store(page.coveredUpTo, on: connection, logger: logger)
                     }
-                    return (page.hasPendingCommits ? .pendingCommits : .caughtUp, false)
+                    return (page.hasPendingCommits ? .pendingCommits : .caughtUp, false, nil)
                 }
                 guard case .orderCreated(let order) = try DomainEvent.decode(type: recorded.type, data: Data(recorded.data.utf8)) else {
                     try await Self.checkpoint.store(recorded.position, on: connection, logger: logger)
-                    return (.moreAvailable, false)
+                    return (.moreAvailable, false, recorded.position)
                 }
                 let notification = Notifications.reaction(to: order, orderEventId: recorded.position)
                 let metadata = CommandMetadata(
@@ -77,10 +122,11 @@ public final class OrderNotificationReactor: Service {
                         try await Self.checkpoint.store(recorded.position, on: connection, logger: logger)
                     }
                 )
-                if case .appended = outcome { return (.moreAvailable, true) }
-                return (.moreAvailable, false)
+                if case .appended = outcome { return (.moreAvailable, true, recorded.position) }
+                return (.moreAvailable, false, recorded.position)
             }
         }
+        if let handledOrder { handled(upTo: handledOrder) }
         if appended { ringer.ringAfterCommit() }
         return result
     }
