@@ -39,7 +39,9 @@ public struct AppConfiguration: Sendable {
     public var readYourWritesTimeout: Duration = .seconds(2)
     /// The fallback poll: readers look at the log at least this often even if no doorbell rings.
     public var pollInterval: Duration = .seconds(1)
-    /// Items a live client may fall behind before it is closed (4008) to resume by id.
+    /// How far a live client may fall behind before it is closed (4008, or the end of its SSE
+    /// stream) to resume by id: this many items queued for an SSE stream or held during a
+    /// replay, and this many KiB not yet taken by a WebSocket's socket (4 MiB by default).
     public var liveQueueLimit: Int = 4096
     /// WebSocket frames per second per connection before `rate_limited` errors (contract: 50).
     public var webSocketFrameRate: Double = 50

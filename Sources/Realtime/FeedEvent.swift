@@ -1,6 +1,7 @@
 import Domain
 import EventStore
 import Foundation
+import NIOCore
 
 /// A stored event on its way to live subscribers: its id, where it routes, and its envelope,
 /// encoded once per process however many connections receive it.
@@ -12,6 +13,10 @@ public struct FeedEvent: Sendable {
     public let keys: [RoutingKey]
     /// For `chat.member_left`: who left which room, so private-room subscriptions end.
     public let departure: (room: String, user: String)?
+    /// The WebSocket `event` frame's payload for each topic the event reaches, and the SSE
+    /// message: encoded once, shared (not copied) by every connection they are written to.
+    public let webSocketPayloads: [Topic: ByteBuffer]
+    public let serverSentEvent: ByteBuffer
 
     public init(_ event: RecordedEvent) {
         position = event.position
@@ -28,6 +33,22 @@ public struct FeedEvent: Sendable {
         case .notificationRead(let e)?: keys = [.notificationsOf(e.userId)]; departure = nil
         case nil: keys = []; departure = nil
         }
+        var payloads: [Topic: ByteBuffer] = [:]
+        for key in keys where payloads[key.topic] == nil {
+            payloads[key.topic] = ByteBuffer(string: Self.webSocketFrame(topic: key.topic, envelopeJSON: envelopeJSON))
+        }
+        webSocketPayloads = payloads
+        serverSentEvent = ByteBuffer(string: "id: \(position)\nevent: \(type)\ndata: \(envelopeJSON)\n\n")
+    }
+
+    /// The WebSocket `event` frame (contract section 6) as the client reads it on `topic`.
+    public static func webSocketFrame(topic: Topic, envelopeJSON: String) -> String {
+        #"{"type":"event","topic":\#(jsonString(topic.description)),"event":\#(envelopeJSON)}"#
+    }
+
+    /// The `event` frame's payload on `topic` (encoded here if the event does not route there).
+    public func webSocketPayload(on topic: Topic) -> ByteBuffer {
+        webSocketPayloads[topic] ?? ByteBuffer(string: Self.webSocketFrame(topic: topic, envelopeJSON: envelopeJSON))
     }
 }
 

@@ -47,14 +47,22 @@ public final class Hub: Sendable {
         for waiter in waiters { waiter.resume() }
     }
 
-    /// A new connection for `user`, known to the hub until ``disconnect(_:)``.
-    public func connect(user: String, queueLimit: Int = 4096) -> LiveConnection {
+    /// A new connection for `user` whose items go to `sink`, known to the hub until
+    /// ``disconnect(_:)``. `heldLimit`: live events a replay may hold back.
+    public func connect(user: String, sink: any LiveSink, heldLimit: Int = 4096) -> LiveConnection {
         state.withLock { state in
             state.nextID += 1
-            let connection = LiveConnection(id: ConnectionID(value: state.nextID), user: user, queueLimit: queueLimit)
+            let connection = LiveConnection(id: ConnectionID(value: state.nextID), user: user, sink: sink, heldLimit: heldLimit)
             state.connections[connection.id] = connection
             return connection
         }
+    }
+
+    /// Ends a connection for `reason` (unless it is already ending) and stops routing to it:
+    /// what a transport does when it finds the client too slow.
+    public func close(_ connection: LiveConnection, _ reason: CloseReason) {
+        let keys = connection.close(reason)
+        if !keys.isEmpty { unfollow(connection, keys: keys) }
     }
 
     /// Forgets a connection everywhere, whatever it still remembers, and ends its queue.

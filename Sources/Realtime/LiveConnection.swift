@@ -1,10 +1,11 @@
 import Synchronization
 
-/// One client's live delivery: a ``DeliveryState`` behind a lock, and the bounded queue its
-/// transport (WebSocket or SSE) writes from. Every decision is the state's; this shell queues
-/// what a step says to send and reports which keys the hub should stop routing here.
+/// One client's live delivery: a ``DeliveryState`` behind a lock, and the ``LiveSink`` its
+/// transport (WebSocket or SSE) takes items from. Every decision is the state's; this shell
+/// hands the sink what a step says to send and reports which keys the hub should stop routing
+/// here.
 ///
-/// Created and forgotten by the ``Hub`` (``Hub/connect(user:queueLimit:)``,
+/// Created and forgotten by the ``Hub`` (``Hub/connect(user:sink:heldLimit:)``,
 /// ``Hub/disconnect(_:)``), which keeps its routing in step with what the state decides.
 public final class LiveConnection: Sendable {
     /// What the transport writes, in this order.
@@ -19,17 +20,16 @@ public final class LiveConnection: Sendable {
 
     public let id: ConnectionID
     public let user: String
-    public let outbound: AsyncStream<Outbound>
-    private let continuation: AsyncStream<Outbound>.Continuation
+    private let sink: any LiveSink
     private let state: Mutex<DeliveryState>
 
-    /// - Parameter queueLimit: items the client may fall behind, queued or held during a
-    ///   replay, before it is closed as too slow.
-    init(id: ConnectionID, user: String, queueLimit: Int) {
+    /// - Parameter heldLimit: live events a replay may hold back before the client counts as
+    ///   too slow (the sink bounds what is queued after that).
+    init(id: ConnectionID, user: String, sink: any LiveSink, heldLimit: Int) {
         self.id = id
         self.user = user
-        state = Mutex(DeliveryState(user: user, heldLimit: queueLimit))
-        (outbound, continuation) = AsyncStream.makeStream(bufferingPolicy: .bufferingOldest(queueLimit))
+        self.sink = sink
+        state = Mutex(DeliveryState(user: user, heldLimit: heldLimit))
     }
 
     /// Why the connection ends, once a reason is known; the transport closes with it.
@@ -47,7 +47,7 @@ public final class LiveConnection: Sendable {
     public func keepAlive() {
         state.withLock { state in
             guard !state.isClosing else { return }
-            continuation.yield(.keepAlive)
+            _ = sink.enqueue([.keepAlive])
         }
     }
 
@@ -80,16 +80,16 @@ public final class LiveConnection: Sendable {
         state.withLock { carryOut($0.typing(topic: topic, from: user, state: typing, via: key), state: &$0) }
     }
 
-    /// Queues the step's items in order; a full queue closes the connection as too slow.
+    /// Hands the sink the step's items in order; a sink that cannot take them closes the
+    /// connection as too slow.
     private func carryOut(_ step: DeliveryState.Step, state: inout DeliveryState) -> [RoutingKey] {
         var unfollow = step.unfollow
-        for item in step.send {
-            if case .enqueued = continuation.yield(item) { continue }
+        if !step.send.isEmpty, !sink.enqueue(step.send) {
             unfollow += state.close(.tooSlow).unfollow
-            continuation.finish()
+            sink.finish()
             return unfollow
         }
-        if step.close != nil { continuation.finish() }
+        if step.close != nil { sink.finish() }
         return unfollow
     }
 }

@@ -97,14 +97,17 @@ public struct LiveSubscriptions: Sendable {
     /// 3. `granted` runs (the WebSocket's `subscribed` frame);
     /// 4. with `since`, every matching event after it and up to the mark is replayed through
     ///    `replay`, in id order across the topics, each event once;
-    /// 5. the held live events after the mark are released, in id order across the topics.
+    /// 5. `caughtUp` runs with the mark (the WebSocket's `caught_up` frame);
+    /// 6. the held live events after the mark are released, in id order across the topics, so
+    ///    they reach the client after everything written above.
     /// A refusal or an error undoes the subscription (other topics' held events are released).
     /// - Returns: the grants and the high-water mark: every replayed id is at most it, every later
     ///   live id above it.
     public func subscribe(
         _ connection: LiveConnection, to topics: [Topic], user: String, isStaff: Bool, since: Int64?,
         granted: ([Grant]) async throws -> Void = { _ in },
-        replay: (Topic, FeedEvent) async throws -> Void
+        replay: (Topic, FeedEvent) async throws -> Void,
+        caughtUp: (Int64) async throws -> Void = { _ in }
     ) async throws -> (grants: [Grant], highWater: Int64) {
         let keys = topics.map { RoutingKey($0, user: user, isStaff: isStaff) }
         connection.beginReplay(Dictionary(zip(keys, topics), uniquingKeysWith: { first, _ in first }))
@@ -114,6 +117,7 @@ public struct LiveSubscriptions: Sendable {
             for grant in grants { connection.authorized(grant.key, privateRoom: grant.privateRoom) }
             try await granted(grants)
             if let since { try await replayRange(after: since, upTo: highWater, of: grants, to: connection, replay) }
+            try await caughtUp(max(highWater, since ?? 0))
             hub.unfollow(connection, keys: connection.endReplay(upTo: highWater))
             return (grants, max(highWater, since ?? 0))
         } catch {

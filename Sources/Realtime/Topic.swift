@@ -39,3 +39,14 @@ public enum RoutingKey: Hashable, Sendable {
     case allOrders
     case notificationsOf(String)
 }
+
+extension RoutingKey {
+    /// The topic a client names to receive what routes by this key.
+    public var topic: Topic {
+        switch self {
+        case .room(let id): .room(id)
+        case .ordersOf, .allOrders: .orders
+        case .notificationsOf: .notifications
+        }
+    }
+}

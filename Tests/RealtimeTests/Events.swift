@@ -33,13 +33,21 @@ extension LiveConnection.Outbound {
     }
 }
 
-extension LiveConnection {
-    /// Everything queued, in order: ends the queue (a normal close unless a reason was recorded
-    /// before), then reads what it held.
-    func closeAndDrain() async -> [Outbound] {
-        close(.normal)
-        var items: [Outbound] = []
-        for await item in outbound { items.append(item) }
-        return items
+extension Hub {
+    /// A connection whose items a test reads back (at most `queueLimit` queued or held).
+    func connectReadable(user: String, queueLimit: Int = 4096) -> (LiveConnection, StreamSink) {
+        let sink = StreamSink(limit: queueLimit)
+        return (connect(user: user, sink: sink, heldLimit: queueLimit), sink)
+    }
+}
+
+extension StreamSink {
+    /// Everything queued for `connection`, in order: ends it (a normal close unless a reason was
+    /// recorded before), then reads what the sink held.
+    func closeAndDrain(_ connection: LiveConnection) async -> [LiveConnection.Outbound] {
+        connection.close(.normal)
+        var all: [LiveConnection.Outbound] = []
+        for await item in items { all.append(item) }
+        return all
     }
 }

@@ -41,7 +41,7 @@ import Testing
         let store = Store()
         store.addRoom("a", visibility: .public, members: ["ann"])
         let live = LiveSubscriptions(hub: hub, source: store.source, logger: logger)
-        let connection = hub.connect(user: "bob", queueLimit: 3)
+        let (connection, sink) = hub.connectReadable(user: "bob", queueLimit: 3)
         _ = try? await live.subscribe(connection, to: [.room("a")], user: "bob", isStaff: false, since: nil) { _, _ in }
         hub.publish((1...5).map { Events.message($0, room: "a") })
         #expect(connection.closeReason == .tooSlow)
@@ -49,7 +49,7 @@ import Testing
         #expect(hub.routedConnectionCount == 0)
         hub.disconnect(connection)
         #expect(hub.connectionCount == 0)
-        #expect(await connection.closeAndDrain().compactMap(\.eventID) == [1, 2, 3])
+        #expect(await sink.closeAndDrain(connection).compactMap(\.eventID) == [1, 2, 3])
     }
 
     @Test func aRevokedSubscriptionStopsBeingRouted() async throws {
@@ -58,12 +58,12 @@ import Testing
         let store = Store()
         store.addRoom("a", visibility: .private, members: ["ann", "bob"])
         let live = LiveSubscriptions(hub: hub, source: store.source, logger: logger)
-        let connection = hub.connect(user: "bob")
+        let (connection, sink) = hub.connectReadable(user: "bob")
         _ = try await live.subscribe(connection, to: [.room("a")], user: "bob", isStaff: false, since: nil) { _, _ in }
         hub.publish([Events.left(1, room: "a", user: "bob")])
         #expect(hub.routedConnectionCount == 0)
         hub.publish([Events.message(2, room: "a")])
-        let items = await connection.closeAndDrain()
+        let items = await sink.closeAndDrain(connection)
         #expect(items.compactMap(\.eventID) == [1])
         #expect(items.last?.isRevocation == true)
     }
@@ -74,7 +74,7 @@ import Testing
         store.addRoom("a", visibility: .public, members: ["ann"])
         store.events.withLock { $0 = (1...20).map { Events.message($0, room: "a") } }
         let live = LiveSubscriptions(hub: hub, source: store.source, logger: logger)
-        let connection = hub.connect(user: "bob")
+        let (connection, sink) = hub.connectReadable(user: "bob")
         let replayed = Mutex<[Int64]>([])
         let subscribing = Task {
             try await live.subscribe(connection, to: [.room("a")], user: "bob", isStaff: false, since: 5) { _, event in
@@ -87,7 +87,7 @@ import Testing
         #expect(try await subscribing.value == 20)
         #expect(replayed.withLock { $0 } == Array(6...20))
         hub.publish([Events.message(21, room: "a")])
-        #expect(await connection.closeAndDrain().compactMap(\.eventID) == [21])
+        #expect(await sink.closeAndDrain(connection).compactMap(\.eventID) == [21])
     }
 
     @Test func aWaitingSubscriptionEndsWhenItsTaskIsCancelled() async {
@@ -95,7 +95,7 @@ import Testing
         let store = Store()
         store.addRoom("a", visibility: .public, members: ["ann"])
         let live = LiveSubscriptions(hub: hub, source: store.source, logger: logger)
-        let connection = hub.connect(user: "bob")
+        let (connection, sink) = hub.connectReadable(user: "bob")
         let subscribing = Task {
             try await live.subscribe(connection, to: [.room("a")], user: "bob", isStaff: false, since: 0) { _, _ in }
         }
@@ -112,7 +112,7 @@ import Testing
         store.addRoom("b", visibility: .public, members: ["ann"])
         store.events.withLock { $0 = [Events.message(1, room: "a"), Events.message(2, room: "b"), Events.message(3, room: "c"), Events.message(4, room: "a")] }
         let live = LiveSubscriptions(hub: hub, source: store.source, logger: logger)
-        let connection = hub.connect(user: "bob")
+        let (connection, sink) = hub.connectReadable(user: "bob")
         let replayed = Mutex<[Int64]>([])
         let result = try await live.subscribe(connection, to: [.room("a"), .room("b")], user: "bob", isStaff: false, since: 0) { _, event in
             replayed.withLock { $0.append(event.position) }
@@ -121,7 +121,7 @@ import Testing
         }
         #expect(result.highWater == 4)
         #expect(replayed.withLock { $0 } == [1, 2, 4])
-        #expect(await connection.closeAndDrain().compactMap(\.eventID) == [5, 6, 7])
+        #expect(await sink.closeAndDrain(connection).compactMap(\.eventID) == [5, 6, 7])
     }
 
     @Test func aMemberWhoLeavesWhileSubscribingIsRefusedOrRevokedNeverKept() async throws {
@@ -133,11 +133,11 @@ import Testing
         // departure is published to the hub at that moment.
         store.onRoomRead.withLock { $0 = { hub.publish([Events.left(1, room: "a", user: "bob")]) } }
         let live = LiveSubscriptions(hub: hub, source: store.source, logger: logger)
-        let connection = hub.connect(user: "bob")
+        let (connection, sink) = hub.connectReadable(user: "bob")
         _ = try await live.subscribe(connection, to: [.room("a")], user: "bob", isStaff: false, since: nil) { _, _ in }
         store.onRoomRead.withLock { $0 = nil }
         hub.publish([Events.message(2, room: "a")])
-        let items = await connection.closeAndDrain()
+        let items = await sink.closeAndDrain(connection)
         #expect(items.compactMap(\.eventID) == [1])
         #expect(items.last?.isRevocation == true)
         #expect(hub.routedConnectionCount == 0)
@@ -149,13 +149,13 @@ import Testing
         let store = Store()
         store.addRoom("secret", visibility: .private, members: ["ann"])
         let live = LiveSubscriptions(hub: hub, source: store.source, logger: logger)
-        let connection = hub.connect(user: "bob")
+        let (connection, sink) = hub.connectReadable(user: "bob")
         await #expect(throws: LiveSubscriptions.Refusal.forbidden("room secret is private")) {
             try await live.subscribe(connection, to: [.room("secret")], user: "bob", isStaff: false, since: nil) { _, _ in }
         }
         #expect(hub.routedConnectionCount == 0)
         hub.publish([Events.message(1, room: "secret")])
-        #expect(await connection.closeAndDrain().isEmpty)
+        #expect(await sink.closeAndDrain(connection).isEmpty)
     }
 
     @Test func typingReachesFollowersOnly() async throws {
@@ -164,10 +164,10 @@ import Testing
         let store = Store()
         store.addRoom("a", visibility: .public, members: ["ann"])
         let live = LiveSubscriptions(hub: hub, source: store.source, logger: logger)
-        let follower = hub.connect(user: "bob"), other = hub.connect(user: "carol")
+        let (follower, followerSink) = hub.connectReadable(user: "bob"), (other, otherSink) = hub.connectReadable(user: "carol")
         _ = try await live.subscribe(follower, to: [.room("a")], user: "bob", isStaff: false, since: nil) { _, _ in }
         hub.publishTyping(room: "a", user: "ann", state: "started")
-        #expect(await follower.closeAndDrain().count == 1)
-        #expect(await other.closeAndDrain().isEmpty)
+        #expect(await followerSink.closeAndDrain(follower).count == 1)
+        #expect(await otherSink.closeAndDrain(other).isEmpty)
     }
 }

@@ -27,11 +27,12 @@ struct StreamRoutes: Sendable {
                 HTTPField.Name("X-Accel-Buffering")!: "no",
             ]
             return Response(status: .ok, headers: headers, body: ResponseBody { writer in
-                let connection = hub.connect(user: caller.user, queueLimit: queueLimit)
+                let sink = StreamSink(limit: queueLimit)
+                let connection = hub.connect(user: caller.user, sink: sink, heldLimit: queueLimit)
                 do {
                     try await request.body.consumeWithCancellationOnInboundClose { _ in
                         try await withGracefulShutdownHandler {
-                            try await stream(connection, topics: topics, since: since, caller: caller, to: &writer)
+                            try await stream(connection, sink: sink, topics: topics, since: since, caller: caller, to: &writer)
                         } onGracefulShutdown: {
                             connection.close(.goingAway)
                         }
@@ -47,13 +48,13 @@ struct StreamRoutes: Sendable {
     }
 
     private func stream(
-        _ connection: LiveConnection, topics: [Topic], since: Int64?, caller: Caller,
+        _ connection: LiveConnection, sink: StreamSink, topics: [Topic], since: Int64?, caller: Caller,
         to writer: inout any ResponseBodyWriter
     ) async throws {
         try await writer.write(ByteBuffer(string: "retry: 2000\n\n"))
         do {
             _ = try await live.subscribe(connection, to: topics, user: caller.user, isStaff: caller.isStaff, since: since) { _, event in
-                try await writer.write(ByteBuffer(string: Self.format(event)))
+                try await writer.write(event.serverSentEvent)
             }
         } catch let refusal as LiveSubscriptions.Refusal {
             // Refused after the 200 (the caller left a private room meanwhile): say so and end.
@@ -73,10 +74,10 @@ struct StreamRoutes: Sendable {
                     if expiresAt.timeIntervalSinceNow > 0 { connection.keepAlive() }
                 }
             }
-            for await item in connection.outbound {
+            for await item in sink.items {
                 switch item {
                 case .event(_, let event):
-                    try await writer.write(ByteBuffer(string: Self.format(event)))
+                    try await writer.write(event.serverSentEvent)
                 case .typing(let topic, let user, let state):
                     let data = #"{"topic":\#(jsonString(topic.description)),"user":\#(jsonString(user)),"state":"\#(state)"}"#
                     try await writer.write(ByteBuffer(string: "event: typing\ndata: \(data)\n\n"))
@@ -88,10 +89,6 @@ struct StreamRoutes: Sendable {
             }
             group.cancelAll()
         }
-    }
-
-    static func format(_ event: FeedEvent) -> String {
-        "id: \(event.position)\nevent: \(event.type)\ndata: \(event.envelopeJSON)\n\n"
     }
 
     /// `topics=a,b,c`: required, each known, at most 100 (contract section 7).
@@ -118,14 +115,15 @@ extension LiveSubscriptions {
         }
     }
 
-    /// ``subscribe(_:to:user:isStaff:since:granted:replay:)`` with refusals as the API's errors.
+    /// ``subscribe(_:to:user:isStaff:since:granted:replay:caughtUp:)`` with refusals as the API's errors.
     func subscribeForAPI(
         _ connection: LiveConnection, to topics: [Topic], caller: Caller, since: Int64?,
-        granted: ([Grant]) async throws -> Void, replay: (Topic, FeedEvent) async throws -> Void
+        granted: ([Grant]) async throws -> Void, replay: (Topic, FeedEvent) async throws -> Void,
+        caughtUp: (Int64) async throws -> Void
     ) async throws -> (grants: [Grant], highWater: Int64) {
         try await Self.refusalsAsAPIErrors {
             try await subscribe(connection, to: topics, user: caller.user, isStaff: caller.isStaff, since: since,
-                                granted: granted, replay: replay)
+                                granted: granted, replay: replay, caughtUp: caughtUp)
         }
     }
 

@@ -101,10 +101,6 @@ enum ServerFrame {
         #"{"type":"caught_up"\#(Self.ref(ref)),"event_id":"\#(eventID)"}"#
     }
 
-    static func event(_ topic: Topic, _ event: FeedEvent) -> String {
-        #"{"type":"event","topic":\#(jsonString(topic.description)),"event":\#(event.envelopeJSON)}"#
-    }
-
     static func typing(_ topic: Topic, user: String, state: String) -> String {
         #"{"type":"typing","topic":\#(jsonString(topic.description)),"user":\#(jsonString(user)),"state":"\#(state)"}"#
     }

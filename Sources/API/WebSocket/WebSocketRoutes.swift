@@ -13,8 +13,8 @@ struct WebSocketRoutes: Sendable {
     let auth: AuthMiddleware
 
     /// The router that decides on upgrades.
-    func upgradeRouter() -> Router<BasicWebSocketRequestContext> {
-        let router = Router(context: BasicWebSocketRequestContext.self)
+    func upgradeRouter() -> Router<WebSocketChannelContext> {
+        let router = Router(context: WebSocketChannelContext.self)
         router.ws("/v1/ws") { request, _ in
             guard (try? await auth.authenticate(request)) != nil else { return .dontUpgrade }
             switch Self.negotiate(request.headers[.secWebSocketProtocol]) {
@@ -24,7 +24,9 @@ struct WebSocketRoutes: Sendable {
             }
         } onUpgrade: { inbound, outbound, context in
             guard let caller = try? await auth.authenticate(context.request) else { return }
-            await session.run(caller: caller, inbound: inbound, outbound: outbound, logger: context.logger)
+            await session.run(
+                caller: caller, inbound: inbound, outbound: outbound, channel: context.requestContext.channel, logger: context.logger
+            )
         }
         return router
     }

@@ -2,13 +2,15 @@ import Domain
 import Foundation
 import HummingbirdWebSocket
 import Logging
+import NIOCore
 import NIOWebSocket
 import Realtime
 import ServiceLifecycle
 import Synchronization
 
-/// One WebSocket connection (contract section 6): a reader of client frames, a writer of live
-/// events from the connection's bounded queue, and a watch on the token's expiry.
+/// One WebSocket connection (contract section 6): a reader of client frames, live events written
+/// straight to the channel (``ChannelSink``), the close frame once the connection ends, and a
+/// watch on the token's expiry.
 struct WebSocketSession: Sendable {
     static let maxFrameBytes = 64 * 1024
     static let maxTopics = 100
@@ -18,6 +20,8 @@ struct WebSocketSession: Sendable {
     let hub: Hub
     let tokens: TokenService
     let commandLimiter: CommandRateLimiter
+    /// Live events a replay may hold back, and the WebSocket backlog in KiB, before a client
+    /// counts as too slow (4008).
     let queueLimit: Int
     /// Frames per second per connection before `rate_limited` errors (contract: 50).
     let frameRate: Double
@@ -43,15 +47,17 @@ struct WebSocketSession: Sendable {
         init(_ caller: Caller) { values = Mutex(Values(caller: caller)) }
     }
 
-    func run(caller: Caller, inbound: WebSocketInboundStream, outbound: WebSocketOutboundWriter, logger: Logger) async {
-        let connection = hub.connect(user: caller.user, queueLimit: queueLimit)
+    func run(caller: Caller, inbound: WebSocketInboundStream, outbound: WebSocketOutboundWriter, channel: any Channel, logger: Logger) async {
+        guard let sink = try? await ChannelSink.install(on: channel, backlogLimit: queueLimit * 1024) else { return }  // closed already
+        let connection = hub.connect(user: caller.user, sink: sink, heldLimit: queueLimit)
+        sink.onTooSlow { [hub] in hub.close(connection, .tooSlow) }
         let state = State(caller)
         let goingAway: @Sendable () -> Void = { connection.close(.goingAway) }
         let registration = sessions.add(closeGoingAway: goingAway)
         defer { sessions.remove(registration) }
         await withGracefulShutdownHandler {
             await withTaskGroup(of: Part.self) { group in
-                group.addTask { await writeLive(connection, state: state, outbound: outbound); return .writer }
+                group.addTask { await closeWhenEnded(connection, sink: sink, outbound: outbound); return .writer }
                 group.addTask { await watchExpiry(state: state, connection: connection); return .expiryWatch }
                 // Subscribing may replay a long history. It runs beside the reader, one request at a
                 // time in arrival order, so the reader keeps taking frames meanwhile: pongs above all,
@@ -106,23 +112,13 @@ struct WebSocketSession: Sendable {
         hub.disconnect(connection)
     }
 
-    /// Sends queued live items; when the queue ends, closes with the reason it ended.
-    private func writeLive(_ connection: LiveConnection, state: State, outbound: WebSocketOutboundWriter) async {
-        do {
-            for await item in connection.outbound {
-                switch item {
-                case .event(let topic, let event): try await outbound.write(.text(ServerFrame.event(topic, event)))
-                case .typing(let topic, let user, let typing): try await outbound.write(.text(ServerFrame.typing(topic, user: user, state: typing)))
-                case .revoked(let topic):
-                    try await outbound.write(.text(ServerFrame.error(nil, code: "forbidden", message: "no longer a member: unsubscribed from \(topic)")))
-                case .keepAlive: break
-                }
-            }
-            let reason = connection.closeReason ?? .normal
-            try await outbound.close(WebSocketErrorCode(codeNumber: reason.code), reason: reason.text)
-        } catch {
-            // The peer is gone; nothing to close.
-        }
+    /// Once the connection ends, sends the close frame with the reason it ended, behind every
+    /// live frame queued before.
+    private func closeWhenEnded(_ connection: LiveConnection, sink: ChannelSink, outbound: WebSocketOutboundWriter) async {
+        await sink.waitUntilFinished()
+        let reason = connection.closeReason ?? .normal
+        // The peer may be gone; there is nothing to close then.
+        try? await outbound.close(WebSocketErrorCode(codeNumber: reason.code), reason: reason.text)
     }
 
     /// The close code the WebSocket library gives a client's protocol error (1009 for a message
@@ -219,13 +215,15 @@ struct WebSocketSession: Sendable {
             // Subscribing again to a topic starts it afresh from the new `since`.
             let again = state.values.withLock { values in topics.compactMap { values.grants.removeValue(forKey: $0) } }
             live.unsubscribe(connection, from: again)
-            let (_, highWater) = try await live.subscribeForAPI(connection, to: topics, caller: caller, since: since) { grants in
+            _ = try await live.subscribeForAPI(connection, to: topics, caller: caller, since: since) { grants in
                 state.values.withLock { values in for grant in grants { values.grants[grant.topic] = grant } }
                 try await outbound.write(.text(ServerFrame.subscribed(ref, topics)))
             } replay: { topic, event in
-                try await outbound.write(.text(ServerFrame.event(topic, event)))
+                try await outbound.write(.custom(WebSocketFrame(fin: true, opcode: .text, data: event.webSocketPayload(on: topic))))
+            } caughtUp: { highWater in
+                // Written before the held live events are released: they follow it.
+                try await outbound.write(.text(ServerFrame.caughtUp(ref, eventID: highWater)))
             }
-            try await outbound.write(.text(ServerFrame.caughtUp(ref, eventID: highWater)))
         case .unsubscribe(let ref, let topics):
             let grants = state.values.withLock { values in topics.compactMap { values.grants.removeValue(forKey: $0) } }
             live.unsubscribe(connection, from: grants)

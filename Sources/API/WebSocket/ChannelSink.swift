@@ -1,0 +1,167 @@
+import NIOCore
+import NIOWebSocket
+import Realtime
+import Synchronization
+
+/// A WebSocket connection's live items, written straight to its channel on its event loop.
+///
+/// The library's writer hops onto the event loop and flushes once per frame: under fan-out,
+/// that was a `writev` and several task switches per frame per connection. Here the hub's items
+/// for a connection wait in a list, and one event-loop task writes all that have gathered and
+/// flushes once. Event frames carry the payload the feed encoded once
+/// (``FeedEvent/webSocketPayloads``), shared by every connection, never copied. These frames
+/// are not compressed: with permessage-deflate, a frame without RSV1 is a plain frame.
+///
+/// The session's own frames (replies, replayed events, the close) still go through the
+/// library's writer. They cannot overtake or be overtaken wrongly: live events are held during
+/// a replay and released only after `caught_up` was handed to the channel, and the event loop
+/// runs its tasks in order; once the close frame has passed, nothing more is written here.
+///
+/// The backlog is bounded in bytes: what the channel holds, not yet taken by the socket, after
+/// each write. Past the bound the client is too slow, and `tooSlow` runs (close 4008). What
+/// waits here for the event loop is one feed page or so (the hub hands over a page at once), so
+/// it is only capped far above that, against a loop that stopped running.
+final class ChannelSink: LiveSink {
+    private struct State {
+        var pending: [WebSocketFrame] = []
+        var pendingBytes = 0
+        var writeScheduled = false
+        var finished = false
+        var finishWaiter: CheckedContinuation<Void, Never>?
+        var tooSlow: (@Sendable () -> Void)?
+    }
+
+    /// Bytes that may wait for the event loop (see above).
+    static let pendingCap = 64 << 20
+
+    private let eventLoop: any EventLoop
+    private let writer: NIOLoopBound<LiveFrameWriter>
+    private let backlogLimit: Int
+    private let state = Mutex(State())
+
+    private init(eventLoop: any EventLoop, writer: LiveFrameWriter, backlogLimit: Int) {
+        self.eventLoop = eventLoop
+        self.writer = NIOLoopBound(writer, eventLoop: eventLoop)
+        self.backlogLimit = backlogLimit
+    }
+
+    /// Puts a writer into `channel`'s pipeline, on the tail side of the frame encoder, and
+    /// returns the sink that uses it. Throws if the channel has closed already.
+    static func install(on channel: any Channel, backlogLimit: Int) async throws -> ChannelSink {
+        try await channel.eventLoop.submit {
+            let writer = LiveFrameWriter()
+            let pipeline = channel.pipeline.syncOperations
+            try pipeline.addHandler(writer, position: .after(try pipeline.handler(type: WebSocketFrameEncoder.self)))
+            return ChannelSink(eventLoop: channel.eventLoop, writer: writer, backlogLimit: backlogLimit)
+        }.get()
+    }
+
+    /// What runs when the client falls more than the backlog behind (once).
+    func onTooSlow(_ action: @escaping @Sendable () -> Void) {
+        state.withLock { $0.tooSlow = action }
+    }
+
+    func enqueue(_ items: [LiveConnection.Outbound]) -> Bool {
+        let frames = items.compactMap(Self.frame)
+        guard !frames.isEmpty else { return true }
+        let bytes = frames.reduce(0) { $0 + $1.data.readableBytes }
+        return state.withLock { state in
+            guard !state.finished else { return true }
+            state.pending.append(contentsOf: frames)
+            state.pendingBytes += bytes
+            guard state.pendingBytes <= Self.pendingCap else { return false }
+            if !state.writeScheduled {
+                state.writeScheduled = true
+                eventLoop.execute { self.writePending() }
+            }
+            return true
+        }
+    }
+
+    func finish() {
+        let waiter = state.withLock { state in
+            state.finished = true
+            defer { state.finishWaiter = nil }
+            return state.finishWaiter
+        }
+        waiter?.resume()
+    }
+
+    /// Returns once nothing more will be queued (or the task is cancelled): the session then
+    /// sends its close frame, behind every frame queued before.
+    func waitUntilFinished() async {
+        await withTaskCancellationHandler {
+            await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+                let resumeNow = state.withLock { state in
+                    if state.finished || Task.isCancelled { return true }
+                    state.finishWaiter = continuation
+                    return false
+                }
+                if resumeNow { continuation.resume() }
+            }
+        } onCancel: {
+            let waiter = state.withLock { state in
+                defer { state.finishWaiter = nil }
+                return state.finishWaiter
+            }
+            waiter?.resume()
+        }
+    }
+
+    /// On the event loop: everything gathered so far, one flush.
+    private func writePending() {
+        let (frames, tooSlow) = state.withLock { state in
+            defer {
+                state.pending = []
+                state.pendingBytes = 0
+                state.writeScheduled = false
+            }
+            return (state.pending, state.tooSlow)
+        }
+        let buffered = writer.value.write(frames)
+        if buffered > backlogLimit {
+            state.withLock { $0.tooSlow = nil }
+            tooSlow?()
+        }
+    }
+
+    private static func frame(for item: LiveConnection.Outbound) -> WebSocketFrame? {
+        let payload: ByteBuffer
+        switch item {
+        case .event(let topic, let event): payload = event.webSocketPayload(on: topic)
+        case .typing(let topic, let user, let typing): payload = ByteBuffer(string: ServerFrame.typing(topic, user: user, state: typing))
+        case .revoked(let topic):
+            payload = ByteBuffer(string: ServerFrame.error(nil, code: "forbidden", message: "no longer a member: unsubscribed from \(topic)"))
+        case .keepAlive: return nil  // WebSocket keep-alives are ping frames, sent by the library
+        }
+        return WebSocketFrame(fin: true, opcode: .text, data: payload)
+    }
+}
+
+/// The pipeline handler ``ChannelSink`` writes through: it sits on the tail side of the frame
+/// encoder, passes the library's frames on, and notices its close frame, after which live
+/// frames are dropped (a data frame after a close frame is a protocol error).
+final class LiveFrameWriter: ChannelOutboundHandler {
+    typealias OutboundIn = WebSocketFrame
+    typealias OutboundOut = WebSocketFrame
+
+    private var context: ChannelHandlerContext?
+    private var closeSent = false
+
+    func handlerAdded(context: ChannelHandlerContext) { self.context = context }
+    func handlerRemoved(context: ChannelHandlerContext) { self.context = nil }
+
+    func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
+        if unwrapOutboundIn(data).opcode == .connectionClose { closeSent = true }
+        context.write(data, promise: promise)
+    }
+
+    /// Writes `frames` and flushes once. Returns the bytes the channel still holds for the
+    /// socket (0 when nothing could be written).
+    func write(_ frames: [WebSocketFrame]) -> Int {
+        guard let context, !closeSent, context.channel.isActive else { return 0 }
+        for frame in frames { context.write(wrapOutboundOut(frame), promise: nil) }
+        context.flush()
+        return (try? context.channel.syncOptions?.getOption(ChannelOptions.bufferedWritableBytes)) ?? 0
+    }
+}
