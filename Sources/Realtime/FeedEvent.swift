@@ -38,7 +38,12 @@ public struct FeedEvent: Sendable {
             payloads[key.topic] = ByteBuffer(string: Self.webSocketFrame(topic: key.topic, envelopeJSON: envelopeJSON))
         }
         webSocketPayloads = payloads
-        serverSentEvent = ByteBuffer(string: "id: \(position)\nevent: \(type)\ndata: \(envelopeJSON)\n\n")
+        serverSentEvent = ByteBuffer(string: Self.serverSentEvent(position: position, type: type, envelopeJSON: envelopeJSON))
+    }
+
+    /// The SSE message (contract section 5) of an event.
+    public static func serverSentEvent(position: Int64, type: String, envelopeJSON: String) -> String {
+        "id: \(position)\nevent: \(type)\ndata: \(envelopeJSON)\n\n"
     }
 
     /// The WebSocket `event` frame (contract section 6) as the client reads it on `topic`.

@@ -11,11 +11,11 @@ public struct LiveSubscriptions: Sendable {
         /// The room's current state, nil when it does not exist.
         var room: @Sendable (_ id: String) async throws -> RoomState?
         /// Events matching `filter` after `after` and at most `upTo`, in id order, at most `limit`.
-        var events: @Sendable (_ after: Int64, _ upTo: Int64, _ filter: EventFilter, _ limit: Int) async throws -> [FeedEvent]
+        var events: @Sendable (_ after: Int64, _ upTo: Int64, _ filter: EventFilter, _ limit: Int) async throws -> [RecordedEvent]
 
         public init(
             room: @escaping @Sendable (String) async throws -> RoomState?,
-            events: @escaping @Sendable (Int64, Int64, EventFilter, Int) async throws -> [FeedEvent]
+            events: @escaping @Sendable (Int64, Int64, EventFilter, Int) async throws -> [RecordedEvent]
         ) {
             self.room = room
             self.events = events
@@ -27,7 +27,7 @@ public struct LiveSubscriptions: Sendable {
                 return try? JSONDecoder().decode(RoomState.self, from: Data(snapshot.utf8))
             }
             events = { after, upTo, filter, limit in
-                try await store.readRange(after: after, upTo: upTo, filter: filter, limit: limit).map(FeedEvent.init)
+                try await store.readRange(after: after, upTo: upTo, filter: filter, limit: limit)
             }
         }
     }
@@ -55,6 +55,19 @@ public struct LiveSubscriptions: Sendable {
         var key: RoutingKey
         var privateRoom: Bool
         var filter: EventFilter
+
+        /// Whether a stored event the store's filter returned belongs to this topic (by its
+        /// stream or category: no need to decode its data).
+        func covers(_ event: RecordedEvent) -> Bool {
+            filter.streams.contains(event.streamName) || filter.categories.contains(event.category)
+                || filter.categoryField?.category == event.category
+        }
+    }
+
+    /// A replayed event and the topic it is sent on.
+    public struct Replayed: Sendable {
+        public var topic: Topic
+        public var event: RecordedEvent
     }
 
     /// Why a topic was refused; the transports map these to 422/403 or error frames.
@@ -96,7 +109,7 @@ public struct LiveSubscriptions: Sendable {
     ///    subscription; authorizing first would leave a window where the departure is missed;
     /// 3. `granted` runs (the WebSocket's `subscribed` frame);
     /// 4. with `since`, every matching event after it and up to the mark is replayed through
-    ///    `replay`, in id order across the topics, each event once;
+    ///    `replay`, a page at a time, in id order across the topics, each event once;
     /// 5. `caughtUp` runs with the mark (the WebSocket's `caught_up` frame);
     /// 6. the held live events after the mark are released, in id order across the topics, so
     ///    they reach the client after everything written above.
@@ -106,7 +119,7 @@ public struct LiveSubscriptions: Sendable {
     public func subscribe(
         _ connection: LiveConnection, to topics: [Topic], user: String, isStaff: Bool, since: Int64?,
         granted: ([Grant]) async throws -> Void = { _ in },
-        replay: (Topic, FeedEvent) async throws -> Void,
+        replay: ([Replayed]) async throws -> Void,
         caughtUp: (Int64) async throws -> Void = { _ in }
     ) async throws -> (grants: [Grant], highWater: Int64) {
         let keys = topics.map { RoutingKey($0, user: user, isStaff: isStaff) }
@@ -130,7 +143,7 @@ public struct LiveSubscriptions: Sendable {
 
     private func replayRange(
         after since: Int64, upTo highWater: Int64, of grants: [Grant], to connection: LiveConnection,
-        _ replay: (Topic, FeedEvent) async throws -> Void
+        _ replay: ([Replayed]) async throws -> Void
     ) async throws {
         let filter = EventFilter(
             streams: grants.flatMap(\.filter.streams),
@@ -141,11 +154,11 @@ public struct LiveSubscriptions: Sendable {
         // A connection closed meanwhile (too slow, shutting down) stops replaying.
         while after < highWater, connection.closeReason == nil {
             let page = try await source.events(after, highWater, filter, pageSize)
-            for event in page {
-                // An event of several granted topics is sent once, on the first one.
-                guard let grant = grants.first(where: { event.keys.contains($0.key) }) else { continue }
-                try await replay(grant.topic, event)
+            // An event of several granted topics is sent once, on the first one.
+            let replayed = page.compactMap { event in
+                grants.first(where: { $0.covers(event) }).map { Replayed(topic: $0.topic, event: event) }
             }
+            if !replayed.isEmpty { try await replay(replayed) }
             guard page.count == pageSize, let last = page.last else { break }
             after = last.position
         }

@@ -4,12 +4,16 @@ import EventStore
 /// Feed events as the store would hand them to the hub, built from the contract's JSON.
 enum Events {
     static func message(_ position: Int64, room: String, author: String = "ann") -> FeedEvent {
-        FeedEvent(RecordedEvent(
+        FeedEvent(stored(position, room: room, author: author))
+    }
+
+    static func stored(_ position: Int64, room: String, author: String = "ann") -> RecordedEvent {
+        RecordedEvent(
             position: position, streamName: "room-\(room)", version: position, type: "chat.message_posted",
             occurredAt: "2026-12-02T12:00:00.000Z",
             data: #"{"room_id":"\#(room)","message_id":"m\#(position)","author":"\#(author)","text":"hi","client_msg_id":"c\#(position)"}"#,
             metadata: "{}"
-        ))
+        )
     }
 
     static func left(_ position: Int64, room: String, user: String) -> FeedEvent {

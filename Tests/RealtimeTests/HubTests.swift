@@ -10,7 +10,7 @@ import Testing
     /// A store of its own: rooms by id, and the events a replay reads.
     final class Store: Sendable {
         let rooms = Mutex<[String: RoomState]>([:])
-        let events = Mutex<[FeedEvent]>([])
+        let events = Mutex<[RecordedEvent]>([])
         /// Runs when a room is read, before the answer: lets a test commit something "meanwhile".
         let onRoomRead = Mutex<(@Sendable () -> Void)?>(nil)
 
@@ -42,7 +42,7 @@ import Testing
         store.addRoom("a", visibility: .public, members: ["ann"])
         let live = LiveSubscriptions(hub: hub, source: store.source, logger: logger)
         let (connection, sink) = hub.connectReadable(user: "bob", queueLimit: 3)
-        _ = try? await live.subscribe(connection, to: [.room("a")], user: "bob", isStaff: false, since: nil) { _, _ in }
+        _ = try? await live.subscribe(connection, to: [.room("a")], user: "bob", isStaff: false, since: nil) { _ in }
         hub.publish((1...5).map { Events.message($0, room: "a") })
         #expect(connection.closeReason == .tooSlow)
         // Routing stopped at the overflow, before the transport disconnects.
@@ -59,7 +59,7 @@ import Testing
         store.addRoom("a", visibility: .private, members: ["ann", "bob"])
         let live = LiveSubscriptions(hub: hub, source: store.source, logger: logger)
         let (connection, sink) = hub.connectReadable(user: "bob")
-        _ = try await live.subscribe(connection, to: [.room("a")], user: "bob", isStaff: false, since: nil) { _, _ in }
+        _ = try await live.subscribe(connection, to: [.room("a")], user: "bob", isStaff: false, since: nil) { _ in }
         hub.publish([Events.left(1, room: "a", user: "bob")])
         #expect(hub.routedConnectionCount == 0)
         hub.publish([Events.message(2, room: "a")])
@@ -72,13 +72,13 @@ import Testing
         let hub = Hub()
         let store = Store()
         store.addRoom("a", visibility: .public, members: ["ann"])
-        store.events.withLock { $0 = (1...20).map { Events.message($0, room: "a") } }
+        store.events.withLock { $0 = (1...20).map { Events.stored($0, room: "a") } }
         let live = LiveSubscriptions(hub: hub, source: store.source, logger: logger)
         let (connection, sink) = hub.connectReadable(user: "bob")
         let replayed = Mutex<[Int64]>([])
         let subscribing = Task {
-            try await live.subscribe(connection, to: [.room("a")], user: "bob", isStaff: false, since: 5) { _, event in
-                replayed.withLock { $0.append(event.position) }
+            try await live.subscribe(connection, to: [.room("a")], user: "bob", isStaff: false, since: 5) { page in
+                replayed.withLock { $0 += page.map(\.event.position) }
             }.highWater
         }
         // The process learns the head (20) after the client asked to resume from 5.
@@ -97,7 +97,7 @@ import Testing
         let live = LiveSubscriptions(hub: hub, source: store.source, logger: logger)
         let (connection, sink) = hub.connectReadable(user: "bob")
         let subscribing = Task {
-            try await live.subscribe(connection, to: [.room("a")], user: "bob", isStaff: false, since: 0) { _, _ in }
+            try await live.subscribe(connection, to: [.room("a")], user: "bob", isStaff: false, since: 0) { _ in }
         }
         subscribing.cancel()
         await #expect(throws: CancellationError.self) { try await subscribing.value }
@@ -110,14 +110,14 @@ import Testing
         let store = Store()
         store.addRoom("a", visibility: .public, members: ["ann"])
         store.addRoom("b", visibility: .public, members: ["ann"])
-        store.events.withLock { $0 = [Events.message(1, room: "a"), Events.message(2, room: "b"), Events.message(3, room: "c"), Events.message(4, room: "a")] }
+        store.events.withLock { $0 = [Events.stored(1, room: "a"), Events.stored(2, room: "b"), Events.stored(3, room: "c"), Events.stored(4, room: "a")] }
         let live = LiveSubscriptions(hub: hub, source: store.source, logger: logger)
         let (connection, sink) = hub.connectReadable(user: "bob")
         let replayed = Mutex<[Int64]>([])
-        let result = try await live.subscribe(connection, to: [.room("a"), .room("b")], user: "bob", isStaff: false, since: 0) { _, event in
-            replayed.withLock { $0.append(event.position) }
+        let result = try await live.subscribe(connection, to: [.room("a"), .room("b")], user: "bob", isStaff: false, since: 0) { page in
+            replayed.withLock { $0 += page.map(\.event.position) }
             // Live events commit while the replay writes: they must come after it, in order.
-            if event.position == 1 { hub.publish([Events.message(5, room: "a"), Events.message(6, room: "b"), Events.message(7, room: "a")]) }
+            hub.publish([Events.message(5, room: "a"), Events.message(6, room: "b"), Events.message(7, room: "a")])
         }
         #expect(result.highWater == 4)
         #expect(replayed.withLock { $0 } == [1, 2, 4])
@@ -134,7 +134,7 @@ import Testing
         store.onRoomRead.withLock { $0 = { hub.publish([Events.left(1, room: "a", user: "bob")]) } }
         let live = LiveSubscriptions(hub: hub, source: store.source, logger: logger)
         let (connection, sink) = hub.connectReadable(user: "bob")
-        _ = try await live.subscribe(connection, to: [.room("a")], user: "bob", isStaff: false, since: nil) { _, _ in }
+        _ = try await live.subscribe(connection, to: [.room("a")], user: "bob", isStaff: false, since: nil) { _ in }
         store.onRoomRead.withLock { $0 = nil }
         hub.publish([Events.message(2, room: "a")])
         let items = await sink.closeAndDrain(connection)
@@ -151,7 +151,7 @@ import Testing
         let live = LiveSubscriptions(hub: hub, source: store.source, logger: logger)
         let (connection, sink) = hub.connectReadable(user: "bob")
         await #expect(throws: LiveSubscriptions.Refusal.forbidden("room secret is private")) {
-            try await live.subscribe(connection, to: [.room("secret")], user: "bob", isStaff: false, since: nil) { _, _ in }
+            try await live.subscribe(connection, to: [.room("secret")], user: "bob", isStaff: false, since: nil) { _ in }
         }
         #expect(hub.routedConnectionCount == 0)
         hub.publish([Events.message(1, room: "secret")])
@@ -165,7 +165,7 @@ import Testing
         store.addRoom("a", visibility: .public, members: ["ann"])
         let live = LiveSubscriptions(hub: hub, source: store.source, logger: logger)
         let (follower, followerSink) = hub.connectReadable(user: "bob"), (other, otherSink) = hub.connectReadable(user: "carol")
-        _ = try await live.subscribe(follower, to: [.room("a")], user: "bob", isStaff: false, since: nil) { _, _ in }
+        _ = try await live.subscribe(follower, to: [.room("a")], user: "bob", isStaff: false, since: nil) { _ in }
         hub.publishTyping(room: "a", user: "ann", state: "started")
         #expect(await followerSink.closeAndDrain(follower).count == 1)
         #expect(await otherSink.closeAndDrain(other).isEmpty)

@@ -53,8 +53,14 @@ struct StreamRoutes: Sendable {
     ) async throws {
         try await writer.write(ByteBuffer(string: "retry: 2000\n\n"))
         do {
-            _ = try await live.subscribe(connection, to: topics, user: caller.user, isStaff: caller.isStaff, since: since) { _, event in
-                try await writer.write(event.serverSentEvent)
+            _ = try await live.subscribe(connection, to: topics, user: caller.user, isStaff: caller.isStaff, since: since) { page in
+                // A page of the replay, one write.
+                var buffer = ByteBuffer()
+                for replayed in page {
+                    let event = replayed.event
+                    buffer.writeString(FeedEvent.serverSentEvent(position: event.position, type: event.type, envelopeJSON: event.envelopeJSON))
+                }
+                try await writer.write(buffer)
             }
         } catch let refusal as LiveSubscriptions.Refusal {
             // Refused after the 200 (the caller left a private room meanwhile): say so and end.
@@ -118,7 +124,7 @@ extension LiveSubscriptions {
     /// ``subscribe(_:to:user:isStaff:since:granted:replay:caughtUp:)`` with refusals as the API's errors.
     func subscribeForAPI(
         _ connection: LiveConnection, to topics: [Topic], caller: Caller, since: Int64?,
-        granted: ([Grant]) async throws -> Void, replay: (Topic, FeedEvent) async throws -> Void,
+        granted: ([Grant]) async throws -> Void, replay: ([Replayed]) async throws -> Void,
         caughtUp: (Int64) async throws -> Void
     ) async throws -> (grants: [Grant], highWater: Int64) {
         try await Self.refusalsAsAPIErrors {

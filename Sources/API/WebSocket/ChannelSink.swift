@@ -108,6 +108,19 @@ final class ChannelSink: LiveSink {
         }
     }
 
+    /// Writes a page of replayed events (text payloads) with one flush, and returns once the
+    /// socket has taken the page: one page in flight, so a long replay never piles up in memory
+    /// however slowly the client reads. Live frames are held during a replay, so none is
+    /// written in between.
+    func writeReplay(_ payloads: [ByteBuffer]) async throws {
+        guard !payloads.isEmpty else { return }
+        let written = eventLoop.makePromise(of: Void.self)
+        eventLoop.execute {
+            self.writer.value.write(payloads.map { WebSocketFrame(fin: true, opcode: .text, data: $0) }, promise: written)
+        }
+        try await written.futureResult.get()
+    }
+
     /// On the event loop: everything gathered so far, one flush.
     private func writePending() {
         let (frames, tooSlow) = state.withLock { state in
@@ -156,11 +169,18 @@ final class LiveFrameWriter: ChannelOutboundHandler {
         context.write(data, promise: promise)
     }
 
-    /// Writes `frames` and flushes once. Returns the bytes the channel still holds for the
-    /// socket (0 when nothing could be written).
-    func write(_ frames: [WebSocketFrame]) -> Int {
-        guard let context, !closeSent, context.channel.isActive else { return 0 }
-        for frame in frames { context.write(wrapOutboundOut(frame), promise: nil) }
+    /// Writes `frames` and flushes once; `promise` (if any) completes when the last one is
+    /// written to the socket. Returns the bytes the channel still holds for the socket (0 when
+    /// nothing could be written).
+    @discardableResult
+    func write(_ frames: [WebSocketFrame], promise: EventLoopPromise<Void>? = nil) -> Int {
+        guard let context, !closeSent, context.channel.isActive else {
+            promise?.fail(ChannelError.ioOnClosedChannel)
+            return 0
+        }
+        for (index, frame) in frames.enumerated() {
+            context.write(wrapOutboundOut(frame), promise: index == frames.count - 1 ? promise : nil)
+        }
         context.flush()
         return (try? context.channel.syncOptions?.getOption(ChannelOptions.bufferedWritableBytes)) ?? 0
     }

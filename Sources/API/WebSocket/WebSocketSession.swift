@@ -44,14 +44,19 @@ struct WebSocketSession: Sendable {
         }
 
         let values: Mutex<Values>
-        init(_ caller: Caller) { values = Mutex(Values(caller: caller)) }
+        /// Where live frames and replay pages go.
+        let sink: ChannelSink
+        init(_ caller: Caller, sink: ChannelSink) {
+            values = Mutex(Values(caller: caller))
+            self.sink = sink
+        }
     }
 
     func run(caller: Caller, inbound: WebSocketInboundStream, outbound: WebSocketOutboundWriter, channel: any Channel, logger: Logger) async {
         guard let sink = try? await ChannelSink.install(on: channel, backlogLimit: queueLimit * 1024) else { return }  // closed already
         let connection = hub.connect(user: caller.user, sink: sink, heldLimit: queueLimit)
         sink.onTooSlow { [hub] in hub.close(connection, .tooSlow) }
-        let state = State(caller)
+        let state = State(caller, sink: sink)
         let goingAway: @Sendable () -> Void = { connection.close(.goingAway) }
         let registration = sessions.add(closeGoingAway: goingAway)
         defer { sessions.remove(registration) }
@@ -218,8 +223,10 @@ struct WebSocketSession: Sendable {
             _ = try await live.subscribeForAPI(connection, to: topics, caller: caller, since: since) { grants in
                 state.values.withLock { values in for grant in grants { values.grants[grant.topic] = grant } }
                 try await outbound.write(.text(ServerFrame.subscribed(ref, topics)))
-            } replay: { topic, event in
-                try await outbound.write(.custom(WebSocketFrame(fin: true, opcode: .text, data: event.webSocketPayload(on: topic))))
+            } replay: { page in
+                try await state.sink.writeReplay(page.map {
+                    ByteBuffer(string: FeedEvent.webSocketFrame(topic: $0.topic, envelopeJSON: $0.event.envelopeJSON))
+                })
             } caughtUp: { highWater in
                 // Written before the held live events are released: they follow it.
                 try await outbound.write(.text(ServerFrame.caughtUp(ref, eventID: highWater)))
