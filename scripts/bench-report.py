@@ -327,6 +327,30 @@ plot 'fanout.dat' using 2:xtic(1) title 'Tideline', '' using 3 title 'bare hub (
         ok = None if (t.get("events") or 0) < 1_000_000 else (rate or 0) >= 100_000
         targets.append((f"5 replay, {kind}", "≥ 100,000 events/s over 1,000,000 stored events", f"{num(rate)}/s",
                         f"PostgreSQL read {num(sql.get('events_per_second'))}/s", ratio_text(ratio(rate, sql.get("events_per_second"))), ok))
+    # CPU of every fan-out row (scenarios 2, 3, 7)
+    cpu_rows = []
+    for scenario in ("latency", "fanout"):
+        for r in pick(results, scenario):
+            if r.get("machine_cores") is None:
+                continue
+            label = ("3 fan-out" if scenario == "fanout"
+                     else "7 write path" if str(r.get("system", "")).endswith("one-connection") else "2 latency")
+            seconds = r.get("window_seconds") or r.get("posting_seconds") or r.get("seconds")
+            delivered = r.get("deliveries") if scenario == "fanout" else r.get("delivered")
+            per_second = delivered / seconds if delivered and seconds else None
+            server = r.get("server_cores")
+            size = f"{num(r.get('subscribers'))} subscribers" + (f", {num(r.get('rooms'))} rooms" if scenario == "fanout" else "")
+            cpu_rows.append([label, r.get("system"), size, num(per_second), num(server, 2), num(r.get("postgres_cores"), 2),
+                             num(r.get("other_cores"), 2), num(r.get("idle_cores"), 2),
+                             num(server * 1e6 / per_second, 1) if server is not None and per_second else "–"])
+    if cpu_rows:
+        out.append("### Who used the CPU in the delivery scenarios\n")
+        out.append("Cores used on average over each measurement (scripts/bench-cpu.py): the server (Tideline or the "
+                   "bare hub), PostgreSQL, and the rest (mostly the load client). Server µs per delivery is the "
+                   "server's CPU divided by the deliveries the client counted.\n")
+        out.append(table(["scenario", "system", "size", "deliveries/s", "server cores", "PostgreSQL cores",
+                          "load client and rest", "idle cores", "server µs per delivery"], cpu_rows) + "\n")
+
     out.append("## 5. Replay\n")
     out.append("One client resuming with `since=0` on a room holding the stored events. Baseline: reading the "
                "same rows straight from PostgreSQL with PostgresNIO and serialising each as an envelope "
