@@ -31,7 +31,7 @@ struct WebSocketSession: Sendable {
     var closeGrace: Duration = .seconds(5)
 
     /// The concurrent parts of a session, named so the session knows which one ended.
-    private enum Part { case writer, reader, subscriptions, expiryWatch, closeGrace }
+    private enum Part { case writer, reader, subscriptions, closeGrace }
     /// Subscribe and unsubscribe frames that may wait behind a running replay.
     static let maxQueuedSubscriptionRequests = 64
 
@@ -60,10 +60,13 @@ struct WebSocketSession: Sendable {
         let goingAway: @Sendable () -> Void = { connection.close(.goingAway) }
         let registration = sessions.add(closeGoingAway: goingAway)
         defer { sessions.remove(registration) }
+        let expiry = ExpiryTimer(eventLoop: channel.eventLoop, expiresAt: { state.values.withLock { $0.caller.expiresAt } }) {
+            connection.close(.tokenExpired)
+        }
+        defer { expiry.cancel() }
         await withGracefulShutdownHandler {
             await withTaskGroup(of: Part.self) { group in
                 group.addTask { await closeWhenEnded(connection, sink: sink, outbound: outbound); return .writer }
-                group.addTask { await watchExpiry(state: state, connection: connection); return .expiryWatch }
                 // Subscribing may replay a long history. It runs beside the reader, one request at a
                 // time in arrival order, so the reader keeps taking frames meanwhile: pongs above all,
                 // or the 40 s ping watchdog would drop a client in the middle of its replay.
@@ -134,18 +137,6 @@ struct WebSocketSession: Sendable {
         guard let close = Mirror(reflecting: error).children.first(where: { $0.label == "close" }),
               let code = close.value as? WebSocketErrorCode else { return nil }
         return Int(UInt16(webSocketErrorCode: code))
-    }
-
-    /// Closes with 4001 when the token expires and no `auth` frame has extended it.
-    private func watchExpiry(state: State, connection: LiveConnection) async {
-        while !Task.isCancelled {
-            let remaining = state.values.withLock { $0.caller.expiresAt }.timeIntervalSinceNow
-            if remaining <= 0 {
-                connection.close(.tokenExpired)
-                return
-            }
-            try? await Task.sleep(for: .milliseconds(Int(min(remaining, 1) * 1000) + 1))
-        }
     }
 
     private func readFrames(
