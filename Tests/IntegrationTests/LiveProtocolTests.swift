@@ -87,6 +87,23 @@ import WSCompression
         }
     }
 
+    /// A token whose expiry is far in the future streams like any other: the waits derived from
+    /// the expiry are bounded (issue 11 named an overflow in the computation they replace).
+    @Test func anSSEStreamWithAFarFutureTokenStreamsLikeAnyOther() async throws {
+        try await TestServer.run { server in
+            let room = TestServer.uniqueID("room")
+            try await server.createRoom(room, by: "alice")
+            let token = try await server.token("alice", expiresIn: 1e15)
+            let response = try await SSEClient.open(port: server.client.port!, path: "/v1/stream?topics=room:\(room)", token: token)
+            #expect(response.status == .ok)
+            #expect(try await server.postMessage("still here", in: room, by: "alice").status == .created)
+            let messages = try await withHangGuard {
+                try await SSEClient.read(response) { $0.events.contains { $0.event == "chat.message_posted" } }
+            }
+            #expect(messages.events.contains { $0.data.contains("still here") })
+        }
+    }
+
     // MARK: Limits
 
     @Test func aFrameOver64KiBIsClosedWith1009() async throws {

@@ -1,6 +1,7 @@
 import Foundation
 import HTTPTypes
 import Hummingbird
+import NIOCore
 import Realtime
 import ServiceLifecycle
 
@@ -32,7 +33,10 @@ struct StreamRoutes: Sendable {
                 do {
                     try await request.body.consumeWithCancellationOnInboundClose { _ in
                         try await withGracefulShutdownHandler {
-                            try await stream(connection, sink: sink, topics: topics, since: since, caller: caller, to: &writer)
+                            try await stream(
+                                connection, sink: sink, topics: topics, since: since, caller: caller,
+                                eventLoop: context.eventLoop, to: &writer
+                            )
                         } onGracefulShutdown: {
                             connection.close(.goingAway)
                         }
@@ -49,7 +53,7 @@ struct StreamRoutes: Sendable {
 
     private func stream(
         _ connection: LiveConnection, sink: StreamSink, topics: [Topic], since: Int64?, caller: Caller,
-        to writer: inout any ResponseBodyWriter
+        eventLoop: any EventLoop, to writer: inout any ResponseBodyWriter
     ) async throws {
         try await writer.write(ByteBuffer(string: "retry: 2000\n\n"))
         do {
@@ -68,32 +72,28 @@ struct StreamRoutes: Sendable {
             try await writer.write(ByteBuffer(string: ": subscription refused: \(detail)\n\n"))
             return
         }
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            let expiresAt = caller.expiresAt
-            let interval = keepAliveInterval
-            group.addTask {
-                // Keep-alives, and the end of the stream when the token expires.
-                while true {
-                    let untilExpiry = expiresAt.timeIntervalSinceNow
-                    if untilExpiry <= 0 { connection.close(.tokenExpired); return }
-                    try await Task.sleep(for: min(interval, .milliseconds(Int(untilExpiry * 1000) + 1)))
-                    if expiresAt.timeIntervalSinceNow > 0 { connection.keepAlive() }
-                }
+        // Keep-alives, and the end of the stream when the token expires: timers on the
+        // connection's event loop, not a task per stream that sleeps.
+        let expiry = ExpiryTimer(eventLoop: eventLoop, expiresAt: { caller.expiresAt }) { connection.close(.tokenExpired) }
+        let keepAlives = eventLoop.scheduleRepeatedTask(
+            initialDelay: TimeAmount(keepAliveInterval), delay: TimeAmount(keepAliveInterval)
+        ) { _ in connection.keepAlive() }
+        defer {
+            expiry.cancel()
+            keepAlives.cancel()
+        }
+        for await item in sink.items {
+            switch item {
+            case .event(_, let event):
+                try await writer.write(event.serverSentEvent)
+            case .typing(let topic, let user, let state):
+                let data = #"{"topic":\#(jsonString(topic.description)),"user":\#(jsonString(user)),"state":"\#(state)"}"#
+                try await writer.write(ByteBuffer(string: "event: typing\ndata: \(data)\n\n"))
+            case .revoked(let topic):
+                try await writer.write(ByteBuffer(string: ": subscription to \(topic) ended\n\n"))
+            case .keepAlive:
+                try await writer.write(ByteBuffer(string: ": keep-alive\n\n"))
             }
-            for await item in sink.items {
-                switch item {
-                case .event(_, let event):
-                    try await writer.write(event.serverSentEvent)
-                case .typing(let topic, let user, let state):
-                    let data = #"{"topic":\#(jsonString(topic.description)),"user":\#(jsonString(user)),"state":"\#(state)"}"#
-                    try await writer.write(ByteBuffer(string: "event: typing\ndata: \(data)\n\n"))
-                case .revoked(let topic):
-                    try await writer.write(ByteBuffer(string: ": subscription to \(topic) ended\n\n"))
-                case .keepAlive:
-                    try await writer.write(ByteBuffer(string: ": keep-alive\n\n"))
-                }
-            }
-            group.cancelAll()
         }
     }
 
