@@ -35,12 +35,19 @@ import Testing
 
     let logger = Logger(label: "test")
 
-    @Test func anOverflowedConnectionIsForgottenByTheHub() async {
+    /// A hub (started at `head` unless nil), a store holding `rooms`, and subscriptions over them.
+    func setUp(head: Int64? = 0, rooms: [(id: String, visibility: Visibility, members: [String])] = [("a", .public, ["ann"])])
+        -> (Hub, Store, LiveSubscriptions)
+    {
         let hub = Hub()
-        hub.start(at: 0)
+        if let head { hub.start(at: head) }
         let store = Store()
-        store.addRoom("a", visibility: .public, members: ["ann"])
-        let live = LiveSubscriptions(hub: hub, source: store.source, logger: logger)
+        for room in rooms { store.addRoom(room.id, visibility: room.visibility, members: room.members) }
+        return (hub, store, LiveSubscriptions(hub: hub, source: store.source, logger: logger))
+    }
+
+    @Test func anOverflowedConnectionIsForgottenByTheHub() async {
+        let (hub, _, live) = setUp()
         let (connection, sink) = hub.connectReadable(user: "bob", queueLimit: 3)
         _ = try? await live.subscribe(connection, to: [.room("a")], user: "bob", isStaff: false, since: nil) { _ in }
         hub.publish((1...5).map { Events.message($0, room: "a") })
@@ -53,11 +60,7 @@ import Testing
     }
 
     @Test func aRevokedSubscriptionStopsBeingRouted() async throws {
-        let hub = Hub()
-        hub.start(at: 0)
-        let store = Store()
-        store.addRoom("a", visibility: .private, members: ["ann", "bob"])
-        let live = LiveSubscriptions(hub: hub, source: store.source, logger: logger)
+        let (hub, _, live) = setUp(rooms: [("a", .private, ["ann", "bob"])])
         let (connection, sink) = hub.connectReadable(user: "bob")
         _ = try await live.subscribe(connection, to: [.room("a")], user: "bob", isStaff: false, since: nil) { _ in }
         hub.publish([Events.left(1, room: "a", user: "bob")])
@@ -69,11 +72,8 @@ import Testing
     }
 
     @Test func aSubscriptionBeforeTheHeadIsKnownWaitsAndMissesNothing() async throws {
-        let hub = Hub()
-        let store = Store()
-        store.addRoom("a", visibility: .public, members: ["ann"])
+        let (hub, store, live) = setUp(head: nil)
         store.events.withLock { $0 = (1...20).map { Events.stored($0, room: "a") } }
-        let live = LiveSubscriptions(hub: hub, source: store.source, logger: logger)
         let (connection, sink) = hub.connectReadable(user: "bob")
         let replayed = Mutex<[Int64]>([])
         let subscribing = Task {
@@ -91,11 +91,8 @@ import Testing
     }
 
     @Test func aWaitingSubscriptionEndsWhenItsTaskIsCancelled() async {
-        let hub = Hub()
-        let store = Store()
-        store.addRoom("a", visibility: .public, members: ["ann"])
-        let live = LiveSubscriptions(hub: hub, source: store.source, logger: logger)
-        let (connection, sink) = hub.connectReadable(user: "bob")
+        let (hub, _, live) = setUp(head: nil)
+        let (connection, _) = hub.connectReadable(user: "bob")
         let subscribing = Task {
             try await live.subscribe(connection, to: [.room("a")], user: "bob", isStaff: false, since: 0) { _ in }
         }
@@ -105,13 +102,8 @@ import Testing
     }
 
     @Test func severalTopicsReplayThenGoLiveInIDOrder() async throws {
-        let hub = Hub()
-        hub.start(at: 4)
-        let store = Store()
-        store.addRoom("a", visibility: .public, members: ["ann"])
-        store.addRoom("b", visibility: .public, members: ["ann"])
+        let (hub, store, live) = setUp(head: 4, rooms: [("a", .public, ["ann"]), ("b", .public, ["ann"])])
         store.events.withLock { $0 = [Events.stored(1, room: "a"), Events.stored(2, room: "b"), Events.stored(3, room: "c"), Events.stored(4, room: "a")] }
-        let live = LiveSubscriptions(hub: hub, source: store.source, logger: logger)
         let (connection, sink) = hub.connectReadable(user: "bob")
         let replayed = Mutex<[Int64]>([])
         let result = try await live.subscribe(connection, to: [.room("a"), .room("b")], user: "bob", isStaff: false, since: 0) { page in
@@ -125,14 +117,10 @@ import Testing
     }
 
     @Test func aMemberWhoLeavesWhileSubscribingIsRefusedOrRevokedNeverKept() async throws {
-        let hub = Hub()
-        hub.start(at: 0)
-        let store = Store()
-        store.addRoom("a", visibility: .private, members: ["ann", "bob"])
+        let (hub, store, live) = setUp(rooms: [("a", .private, ["ann", "bob"])])
         // Bob leaves just as his subscription is authorized: the room still lists him, and his
         // departure is published to the hub at that moment.
         store.onRoomRead.withLock { $0 = { hub.publish([Events.left(1, room: "a", user: "bob")]) } }
-        let live = LiveSubscriptions(hub: hub, source: store.source, logger: logger)
         let (connection, sink) = hub.connectReadable(user: "bob")
         _ = try await live.subscribe(connection, to: [.room("a")], user: "bob", isStaff: false, since: nil) { _ in }
         store.onRoomRead.withLock { $0 = nil }
@@ -144,11 +132,7 @@ import Testing
     }
 
     @Test func aRefusedTopicLeavesNothingRouted() async {
-        let hub = Hub()
-        hub.start(at: 0)
-        let store = Store()
-        store.addRoom("secret", visibility: .private, members: ["ann"])
-        let live = LiveSubscriptions(hub: hub, source: store.source, logger: logger)
+        let (hub, _, live) = setUp(rooms: [("secret", .private, ["ann"])])
         let (connection, sink) = hub.connectReadable(user: "bob")
         await #expect(throws: LiveSubscriptions.Refusal.forbidden("room secret is private")) {
             try await live.subscribe(connection, to: [.room("secret")], user: "bob", isStaff: false, since: nil) { _ in }
@@ -159,11 +143,7 @@ import Testing
     }
 
     @Test func typingReachesFollowersOnly() async throws {
-        let hub = Hub()
-        hub.start(at: 0)
-        let store = Store()
-        store.addRoom("a", visibility: .public, members: ["ann"])
-        let live = LiveSubscriptions(hub: hub, source: store.source, logger: logger)
+        let (hub, _, live) = setUp()
         let (follower, followerSink) = hub.connectReadable(user: "bob"), (other, otherSink) = hub.connectReadable(user: "carol")
         _ = try await live.subscribe(follower, to: [.room("a")], user: "bob", isStaff: false, since: nil) { _ in }
         hub.publishTyping(room: "a", user: "ann", state: "started")
