@@ -7,8 +7,9 @@ import Synchronization
 ///
 /// The library's writer hops onto the event loop and flushes once per frame: under fan-out,
 /// that was a `writev` and several task switches per frame per connection. Here the hub's items
-/// for a connection wait in a list, and one event-loop task writes all that have gathered and
-/// flushes once. Event frames carry the payload the feed encoded once
+/// for a connection wait in a list, and one task per event loop (``LoopWrites``) writes, for
+/// every connection of that loop with items waiting, all that have gathered, and flushes each
+/// once. Event frames carry the payload the feed encoded once
 /// (``FeedEvent/webSocketPayloads``), shared by every connection, never copied. These frames
 /// are not compressed: with permessage-deflate, a frame without RSV1 is a plain frame.
 ///
@@ -35,12 +36,14 @@ final class ChannelSink: LiveSink {
     static let pendingCap = 64 << 20
 
     private let eventLoop: any EventLoop
+    private let loopWrites: LoopWrites
     private let writer: NIOLoopBound<LiveFrameWriter>
     private let backlogLimit: Int
     private let state = Mutex(State())
 
     private init(eventLoop: any EventLoop, writer: LiveFrameWriter, backlogLimit: Int) {
         self.eventLoop = eventLoop
+        loopWrites = LoopWrites.of(eventLoop)
         self.writer = NIOLoopBound(writer, eventLoop: eventLoop)
         self.backlogLimit = backlogLimit
     }
@@ -65,17 +68,18 @@ final class ChannelSink: LiveSink {
         let frames = items.compactMap(Self.frame)
         guard !frames.isEmpty else { return true }
         let bytes = frames.reduce(0) { $0 + $1.data.readableBytes }
-        return state.withLock { state in
-            guard !state.finished else { return true }
+        let (accepted, firstWaiting) = state.withLock { state -> (Bool, Bool) in
+            guard !state.finished else { return (true, false) }
             state.pending.append(contentsOf: frames)
             state.pendingBytes += bytes
-            guard state.pendingBytes <= Self.pendingCap else { return false }
-            if !state.writeScheduled {
-                state.writeScheduled = true
-                eventLoop.execute { self.writePending() }
-            }
-            return true
+            guard state.pendingBytes <= Self.pendingCap else { return (false, false) }
+            defer { state.writeScheduled = true }
+            return (true, !state.writeScheduled)
         }
+        // Before returning, so that the write is on the loop ahead of anything the session
+        // writes afterwards (its close frame above all).
+        if firstWaiting { loopWrites.add(self) }
+        return accepted
     }
 
     func finish() {
@@ -122,7 +126,7 @@ final class ChannelSink: LiveSink {
     }
 
     /// On the event loop: everything gathered so far, one flush.
-    private func writePending() {
+    fileprivate func writePending() {
         let (frames, tooSlow) = state.withLock { state in
             defer {
                 state.pending = []
@@ -148,6 +152,45 @@ final class ChannelSink: LiveSink {
         case .keepAlive: return nil  // WebSocket keep-alives are ping frames, sent by the library
         }
         return WebSocketFrame(fin: true, opcode: .text, data: payload)
+    }
+}
+
+/// The sinks of one event loop that have frames waiting, written by one task on that loop: a
+/// burst of events costs one hop per loop, not one per connection.
+final class LoopWrites: Sendable {
+    private let eventLoop: any EventLoop
+    private let waiting = Mutex<(sinks: [ChannelSink], scheduled: Bool)>(([], false))
+
+    private init(eventLoop: any EventLoop) { self.eventLoop = eventLoop }
+
+    /// Event loops live as long as the process: one queue each, made on first use.
+    private static let queues = Mutex<[ObjectIdentifier: LoopWrites]>([:])
+
+    static func of(_ eventLoop: any EventLoop) -> LoopWrites {
+        queues.withLock { queues in
+            if let queue = queues[ObjectIdentifier(eventLoop)] { return queue }
+            let queue = LoopWrites(eventLoop: eventLoop)
+            queues[ObjectIdentifier(eventLoop)] = queue
+            return queue
+        }
+    }
+
+    /// `sink` has frames waiting (it is added once until written).
+    func add(_ sink: ChannelSink) {
+        let schedule = waiting.withLock { waiting in
+            waiting.sinks.append(sink)
+            defer { waiting.scheduled = true }
+            return !waiting.scheduled
+        }
+        if schedule { eventLoop.execute { self.writeWaiting() } }
+    }
+
+    private func writeWaiting() {
+        let sinks = waiting.withLock { waiting in
+            defer { waiting = ([], false) }
+            return waiting.sinks
+        }
+        for sink in sinks { sink.writePending() }
     }
 }
 
