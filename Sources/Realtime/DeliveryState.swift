@@ -88,7 +88,6 @@ struct DeliveryState {
     }
 
     var isClosing: Bool { closeReason != nil }
-    var isReplaying: Bool { held != nil }
 
     /// Starts following `topics`, holding every live event until ``endReplay(upTo:)``. Their
     /// authorization is still to come (``authorized(_:privateRoom:)``); nothing is sent before.

@@ -24,9 +24,6 @@ public final class Hub: Sendable {
     /// The newest event id published to live subscribers (0 before the process knows the head).
     public var position: Int64 { state.withLock { $0.table.position ?? 0 } }
 
-    /// Whether the process knows the log's head and delivers live.
-    public var isStarted: Bool { state.withLock { $0.table.position != nil } }
-
     /// Open connections (followers or not).
     public var connectionCount: Int { state.withLock { $0.connections.count } }
 
@@ -99,7 +96,6 @@ public final class Hub: Sendable {
         guard !events.isEmpty else { return }
         // Recipients are chosen under the lock, with the new position, so a connection that
         // follows meanwhile either receives an event live or replays it, never both or neither.
-        let byPosition = Dictionary(events.map { ($0.position, $0) }, uniquingKeysWith: { first, _ in first })
         let deliveries = state.withLock { state in
             state.table.publish(events.map { ($0.position, $0.keys) }).compactMap { delivery in
                 state.connections[delivery.connection].map { ($0, delivery) }
@@ -107,7 +103,7 @@ public final class Hub: Sendable {
         }
         var unfollow: [(LiveConnection, [RoutingKey])] = []
         for (connection, delivery) in deliveries {
-            let keys = connection.deliver(byPosition[delivery.position]!, via: delivery.key)
+            let keys = connection.deliver(events[delivery.event], via: delivery.key)
             if !keys.isEmpty { unfollow.append((connection, keys)) }
         }
         forget(unfollow)

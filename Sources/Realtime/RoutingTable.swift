@@ -50,7 +50,8 @@ struct RoutingTable {
     /// One event for one connection, by the first of the event's keys the connection follows.
     struct Delivery: Equatable {
         var connection: ConnectionID
-        var position: Int64
+        /// The event's index in the published batch.
+        var event: Int
         var key: RoutingKey
     }
 
@@ -58,11 +59,11 @@ struct RoutingTable {
     /// event once, however many of its keys it follows.
     mutating func publish(_ events: [(position: Int64, keys: [RoutingKey])]) -> [Delivery] {
         var deliveries: [Delivery] = []
-        for event in events {
+        for (index, event) in events.enumerated() {
             var reached: Set<ConnectionID> = []
             for key in event.keys {
                 for connection in followers[key] ?? [] where reached.insert(connection).inserted {
-                    deliveries.append(Delivery(connection: connection, position: event.position, key: key))
+                    deliveries.append(Delivery(connection: connection, event: index, key: key))
                 }
             }
         }
