@@ -10,7 +10,9 @@ struct Connections: AsyncParsableCommand {
 
     enum Kind: String, ExpressibleByArgument { case ws, sse }
 
-    @Option(help: "The server (Tideline with --dev, or the baseline hub for ws).") var server: String = "http://127.0.0.1:8080"
+    @Option(help: "The server (Tideline with --dev; the baseline hub or nats-server's ws:// listener for ws).")
+    var server: String = "http://127.0.0.1:8080"
+    @Option(name: .customLong("protocol"), help: "tideline or nats (ws only).") var liveProtocol: LiveProtocol = .tideline
     @Option(help: "Connections to open.") var count: Int = 1000
     @Option(help: "ws or sse.") var kind: Kind = .ws
     @Option(help: "The server's process id (its VmRSS is read from /proc/<pid>/status).") var serverPid: Int32
@@ -20,39 +22,50 @@ struct Connections: AsyncParsableCommand {
 
     func validate() throws {
         guard (1...50_000).contains(count) else { throw ValidationError("--count 1-50000") }
+        if liveProtocol == .nats, kind != .ws { throw ValidationError("--protocol nats has no SSE: --kind ws") }
         guard (try? Self.residentKilobytes(of: serverPid)) != nil else {
             throw ValidationError("cannot read VmRSS of process \(serverPid)")
         }
     }
 
     func run() async throws {
+        let (server, room) = (self.server, "bench-\(UUID().uuidString.prefix(8).lowercased())")
+        if liveProtocol == .nats {
+            // Idle subscribers publish nothing; the publisher connection is never used.
+            try await NATSPublisher.with(url: server) { publisher in
+                let subscriber = NATSTarget(url: server, publisher: publisher).subscriber(room: room)
+                try await measure { onOpen in try await subscriber.run(onCaughtUp: onOpen) { _, _, _ in true } }
+            }
+            return
+        }
         // SSE streams are HTTP responses: the pool must allow one connection per stream.
         try await TidelineHTTP.withClient(connections: kind == .sse ? count : 8) { http in
-            try await measure(TidelineHTTP(http: http, server: server))
+            let api = TidelineHTTP(http: http, server: server)
+            let token = try await api.token(user: "bench-idle")
+            try await api.createRoom(room, token: token)
+            switch kind {
+            case .ws:
+                let subscriber = WebSocketSubscriber(url: api.webSocketURL(token: token), room: room)
+                try await measure { onOpen in try await subscriber.run(onCaughtUp: onOpen) { _, _, _ in true } }
+            case .sse:
+                try await measure { onOpen in try await SSEStream(api: api, token: token, topics: "room:\(room)").run(onOpen: onOpen) { _ in true } }
+            }
         }
     }
 
-    private func measure(_ api: TidelineHTTP) async throws {
-        let runID = String(UUID().uuidString.prefix(8).lowercased())
-        let room = "bench-\(runID)"
-        let token = try await api.token(user: "bench-idle")
-        try await api.createRoom(room, token: token)
+    /// Opens `count` connections with `connect`, which calls its argument once the connection is
+    /// open and then holds it until cancelled.
+    private func measure(_ connect: @escaping @Sendable (_ onOpen: @escaping @Sendable () -> Void) async throws -> Void) async throws {
         let before = try Self.residentKilobytes(of: serverPid)
         progress("connections: server RSS \(before) kB; opening \(count) \(kind.rawValue) connections")
 
         let tally = ConnectionTally()
         let (count, kind) = (self.count, self.kind)
-        let url = api.webSocketURL(token: token)
         var after = before
         await withTaskGroup(of: Void.self) { group in
             await OpeningGate.launch(count: count, limit: connecting, in: &group) { _, slot in
                 do {
-                    switch kind {
-                    case .ws:
-                        try await WebSocketSubscriber(url: url, room: room).run(onCaughtUp: { tally.open(); slot.release() }) { _, _, _ in true }
-                    case .sse:
-                        try await SSEStream(api: api, token: token, topics: "room:\(room)").run(onOpen: { tally.open(); slot.release() }) { _ in true }
-                    }
+                    try await connect { tally.open(); slot.release() }
                 } catch {
                     tally.fail(error, opened: slot.isReleased)
                 }

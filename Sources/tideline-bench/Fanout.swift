@@ -8,7 +8,9 @@ struct Fanout: AsyncParsableCommand {
         abstract: "N WebSocket subscribers over R rooms, posts at P/s; print deliveries/s and latency."
     )
 
-    @Option(help: "The server (Tideline with --dev, or the baseline hub).") var server: String = "http://127.0.0.1:8080"
+    @Option(help: "The server (Tideline with --dev, the baseline hub, or nats-server's ws:// listener).")
+    var server: String = "http://127.0.0.1:8080"
+    @Option(name: .customLong("protocol"), help: "tideline or nats.") var liveProtocol: LiveProtocol = .tideline
     @Option(help: "WebSocket subscribers; subscriber i follows room i % rooms.") var subscribers: Int = 1000
     @Option(help: "Rooms.") var rooms: Int = 10
     @Option(help: "Posts per second, all rooms together; post k goes to room k % rooms.") var rate: Int = 100
@@ -23,17 +25,21 @@ struct Fanout: AsyncParsableCommand {
     }
 
     func run() async throws {
-        try await TidelineHTTP.withClient(connections: 64) { http in
-            try await measure(TidelineHTTP(http: http, server: server))
+        let server = self.server
+        switch liveProtocol {
+        case .nats:
+            try await NATSPublisher.with(url: server) { try await measure(NATSTarget(url: server, publisher: $0)) }
+        case .tideline:
+            try await TidelineHTTP.withClient(connections: 64) { http in
+                try await measure(TidelineTarget.signIn(TidelineHTTP(http: http, server: server)))
+            }
         }
     }
 
-    private func measure(_ api: TidelineHTTP) async throws {
+    private func measure(_ target: any LiveTarget) async throws {
         let runID = String(UUID().uuidString.prefix(8).lowercased())
         let roomNames = (0..<rooms).map { "bench-\(runID)-r\($0)" }
-        let poster = try await api.token(user: "bench-poster")
-        let reader = try await api.token(user: "bench-reader")
-        try await concurrently(rooms) { try await api.createRoom(roomNames[$0], token: poster) }
+        try await target.createRooms(roomNames)
         progress("fanout: \(subscribers) subscribers over \(rooms) rooms at \(server)")
 
         let clock = ContinuousClock()
@@ -46,14 +52,13 @@ struct Fanout: AsyncParsableCommand {
         // Subscribers per room that are really subscribed.
         let listening = (0..<rooms).map { _ in Counter() }
         let (subscriberCount, roomCount, posts) = (subscribers, rooms, rate * seconds)
-        let url = api.webSocketURL(token: reader)
         var postErrors = 0
         var window = Duration.zero
         var cpuPercent = Double.nan
 
         await withTaskGroup(of: Void.self) { group in
             await OpeningGate.launch(count: subscriberCount, limit: connecting, in: &group) { index, slot in
-                let subscriber = WebSocketSubscriber(url: url, room: roomNames[index % roomCount])
+                let subscriber = target.subscriber(room: roomNames[index % roomCount])
                 do {
                     try await subscriber.run(onCaughtUp: { tally.open(); listening[index % roomCount].add(); slot.release() }) { kind, frame, _ in
                         // Only this run's posts count: a live subscription may also receive the
@@ -75,10 +80,7 @@ struct Fanout: AsyncParsableCommand {
                 let steady = SteadyPoster(rate: rate, count: posts, clock: clock, origin: origin)
                 postErrors = try await steady.run { number, sent in
                     let room = number % roomCount
-                    let status = try? await api.postMessage(
-                        room: roomNames[room], text: TimedText.make(sentMicroseconds: sent), clientMessageID: "c-\(runID)-\(number)", token: poster
-                    )
-                    let ok = (200..<300).contains(status ?? 0)
+                    let ok = await target.post(room: roomNames[room], number: number, text: TimedText.make(sentMicroseconds: sent), runID: runID)
                     if ok { accepted[room].add() }
                     return ok
                 }

@@ -10,7 +10,9 @@ struct Latency: AsyncParsableCommand {
         abstract: "Post at a steady rate and measure post → WebSocket receipt across N subscribers."
     )
 
-    @Option(help: "The server (must run with --dev for tokens).") var server: String = "http://127.0.0.1:8080"
+    @Option(help: "The server (Tideline with --dev, the baseline hub, or nats-server's ws:// listener).")
+    var server: String = "http://127.0.0.1:8080"
+    @Option(name: .customLong("protocol"), help: "tideline or nats.") var liveProtocol: LiveProtocol = .tideline
     @Option(help: "Several servers, comma-separated: subscribers and posts go round-robin over them.") var servers: String?
     @Option(help: "WebSocket subscribers on the room.") var subscribers: Int = 100
     @Option(help: "Posts per second.") var rate: Int = 100
@@ -27,6 +29,9 @@ struct Latency: AsyncParsableCommand {
         }
         guard !serverList.isEmpty else { throw ValidationError("--servers lists no server") }
         if oneConnection, serverList.count > 1 { throw ValidationError("--one-connection takes one server") }
+        if liveProtocol == .nats, serverList.count > 1 || oneConnection {
+            throw ValidationError("--protocol nats takes one server and publishes over one connection: no --servers, no --one-connection")
+        }
     }
 
     private var serverList: [String] {
@@ -34,23 +39,31 @@ struct Latency: AsyncParsableCommand {
     }
 
     func run() async throws {
+        if liveProtocol == .nats {
+            let url = server
+            try await NATSPublisher.with(url: url) { publisher in
+                let target = NATSTarget(url: url, publisher: publisher)
+                try await measure([target], posting: [target])
+            }
+            return
+        }
         // Setup (tokens, the room) on one client, posts on another, so that --one-connection
         // really means one connection for the posts.
         try await TidelineHTTP.withClient(connections: 64) { http in
             try await TidelineHTTP.withClient(connections: oneConnection ? 1 : 64, ownThread: oneConnection) { postHTTP in
-                try await measure(serverList.map { TidelineHTTP(http: http, server: $0) }, posting: serverList.map { TidelineHTTP(http: postHTTP, server: $0) })
+                // Tokens from each server: the baseline hubs share nothing, Tideline servers share the secret.
+                let targets = try await concurrently(serverList.count) { try await TidelineTarget.signIn(TidelineHTTP(http: http, server: serverList[$0])) }
+                let posting = targets.enumerated().map { $1.posting(through: TidelineHTTP(http: postHTTP, server: serverList[$0])) }
+                try await measure(targets, posting: posting)
             }
         }
     }
 
-    private func measure(_ apis: [TidelineHTTP], posting postAPIs: [TidelineHTTP]) async throws {
+    private func measure(_ targets: [any LiveTarget], posting postTargets: [any LiveTarget]) async throws {
         let runID = String(UUID().uuidString.prefix(8).lowercased())
         let room = "bench-\(runID)"
-        // Tokens from each server: the baseline hubs share nothing, Tideline servers share the secret.
-        let posters = try await concurrently(apis.count) { try await apis[$0].token(user: "bench-poster") }
-        let readers = try await concurrently(apis.count) { try await apis[$0].token(user: "bench-reader") }
-        try await apis[0].createRoom(room, token: posters[0])
-        progress("latency: \(subscribers) subscribers on room \(room) over \(apis.count) server(s)")
+        try await targets[0].createRooms([room])
+        progress("latency: \(subscribers) subscribers on room \(room) over \(targets.count) server(s)")
 
         let clock = ContinuousClock()
         let origin = clock.now
@@ -66,8 +79,7 @@ struct Latency: AsyncParsableCommand {
 
         await withTaskGroup(of: Void.self) { group in
             await OpeningGate.launch(count: subscriberCount, limit: connecting, in: &group) { index, slot in
-                let server = index % apis.count
-                let subscriber = WebSocketSubscriber(url: apis[server].webSocketURL(token: readers[server]), room: room)
+                let subscriber = targets[index % targets.count].subscriber(room: room)
                 // Only this run's posts count: the room's creation events may also arrive live when
                 // the server's feed publishes them after the subscription registered.
                 let received = Counter()
@@ -87,11 +99,7 @@ struct Latency: AsyncParsableCommand {
                 try await tally.waitForAll(subscriberCount, timeout: .seconds(120), what: "latency subscribers")
                 progress("latency: \(tally.opened) subscribed; posting \(rate)/s for \(seconds) s")
                 let post: @Sendable (Int, Int64) async -> Bool = { number, sent in
-                    let server = number % postAPIs.count
-                    let status = try? await postAPIs[server].postMessage(
-                        room: room, text: TimedText.make(sentMicroseconds: sent), clientMessageID: "c-\(runID)-\(number)", token: posters[server]
-                    )
-                    return (200..<300).contains(status ?? 0)
+                    await postTargets[number % postTargets.count].post(room: room, number: number, text: TimedText.make(sentMicroseconds: sent), runID: runID)
                 }
                 let poster = SteadyPoster(rate: rate, count: expected, clock: clock, origin: origin)
                 let start = clock.now
@@ -120,7 +128,7 @@ struct Latency: AsyncParsableCommand {
         var report = Report(scenario: "latency")
         report["subscribers"] = .int(subscribers)
         report["subscribed"] = .int(tally.opened)
-        report["servers"] = .int(apis.count)
+        report["servers"] = .int(targets.count)
         report["rate"] = .int(rate)
         report["seconds"] = .int(seconds)
         report["one_connection"] = .int(oneConnection ? 1 : 0)
