@@ -13,10 +13,14 @@ import Synchronization
 /// (``FeedEvent/webSocketPayloads``), shared by every connection, never copied. These frames
 /// are not compressed: with permessage-deflate, a frame without RSV1 is a plain frame.
 ///
-/// The session's own frames (replies, replayed events, the close) still go through the
-/// library's writer. They cannot overtake or be overtaken wrongly: live events are held during
-/// a replay and released only after `caught_up` was handed to the channel, and the event loop
-/// runs its tasks in order; once the close frame has passed, nothing more is written here.
+/// The session's replies and replayed events go the same way (``writeReply(_:)``,
+/// ``writeReplay(_:)``); only the close frame goes through the library's writer, which owns the
+/// closing handshake. Nothing is overtaken wrongly: live events are held during a replay and
+/// released only after `caught_up` was handed to the loop, the event loop runs its tasks in
+/// order, and once the close frame has passed, nothing more is written here.
+///
+/// Replies are written without suspending the session: an awaited write through the library
+/// left each session task holding kilobytes of async stack for the life of the connection.
 ///
 /// The backlog is bounded in bytes: what the channel holds, not yet taken by the socket, after
 /// each write. Past the bound the client is too slow, and `tooSlow` runs (close 4008). What
@@ -125,21 +129,40 @@ final class ChannelSink: LiveSink {
         try await written.futureResult.get()
     }
 
+    /// Writes one of the session's own text frames (a reply, `subscribed`, `caught_up`), in
+    /// order with everything handed over before it. A client that stops reading is held to the
+    /// same backlog bound as for live frames. Dropped once the sink has finished: the close
+    /// frame may be on its way, and nothing may follow it.
+    func writeReply(_ text: String) {
+        let frame = WebSocketFrame(fin: true, opcode: .text, data: ByteBuffer(string: text))
+        state.withLock { state in
+            guard !state.finished else { return }
+            // Handed to the loop under the lock: ahead of a close frame sent after `finish()`.
+            eventLoop.execute { self.checkBacklog(self.writer.value.write([frame])) }
+        }
+    }
+
     /// On the event loop: everything gathered so far, one flush.
     fileprivate func writePending() {
-        let (frames, tooSlow) = state.withLock { state in
+        let frames = state.withLock { state in
             defer {
                 state.pending = []
                 state.pendingBytes = 0
                 state.writeScheduled = false
             }
-            return (state.pending, state.tooSlow)
+            return state.pending
         }
-        let buffered = writer.value.write(frames)
-        if buffered > backlogLimit {
-            state.withLock { $0.tooSlow = nil }
-            tooSlow?()
+        checkBacklog(writer.value.write(frames))
+    }
+
+    /// Past the backlog bound, the client is too slow: `tooSlow` runs, once.
+    private func checkBacklog(_ buffered: Int) {
+        guard buffered > backlogLimit else { return }
+        let tooSlow = state.withLock { state in
+            defer { state.tooSlow = nil }
+            return state.tooSlow
         }
+        tooSlow?()
     }
 
     private static func frame(for item: LiveConnection.Outbound) -> WebSocketFrame? {

@@ -66,7 +66,6 @@ struct WebSocketSession: Sendable {
         defer { expiry.cancel() }
         await withGracefulShutdownHandler {
             await withTaskGroup(of: Part.self) { group in
-                group.addTask { await closeWhenEnded(connection, sink: sink, outbound: outbound); return .writer }
                 // Subscribing may replay a long history. It runs beside the reader, one request at a
                 // time in arrival order, so the reader keeps taking frames meanwhile: pongs above all,
                 // or the 40 s ping watchdog would drop a client in the middle of its replay.
@@ -75,10 +74,11 @@ struct WebSocketSession: Sendable {
                 )
                 group.addTask {
                     for await frame in subscriptionRequests {
-                        do {
-                            try await handleReportingErrors(frame, connection: connection, state: state, outbound: outbound, logger: logger)
-                        } catch {
-                            break  // the client is gone
+                        // Each request in a task of its own: a task keeps the async stack it once
+                        // needed until it ends, and a subscription goes deep (PostgreSQL, replay
+                        // pages), while this loop waits shallow for the life of the connection.
+                        await withDiscardingTaskGroup { request in
+                            request.addTask { await handleReportingErrors(frame, connection: connection, state: state, logger: logger) }
                         }
                     }
                     return .subscriptions
@@ -87,8 +87,7 @@ struct WebSocketSession: Sendable {
                     defer { subscriptionQueue.finish() }
                     do {
                         try await readFrames(
-                            inbound, connection: connection, state: state, outbound: outbound,
-                            subscriptionQueue: subscriptionQueue, logger: logger
+                            inbound, connection: connection, state: state, subscriptionQueue: subscriptionQueue, logger: logger
                         )
                     } catch {
                         logger.debug("websocket reader ended", metadata: ["error": "\(error)"])
@@ -99,12 +98,17 @@ struct WebSocketSession: Sendable {
                     connection.close(.normal)
                     return .reader
                 }
-                // The session ends when the client leaves. Once the writer has sent its close frame,
-                // that frame may still wait behind a slow client's backlog: cancelling the reader now
-                // would close the socket and drop both, so the client gets `closeGrace` to read them
-                // and answer the close (which ends the reader). When the reader ends first (the
-                // client left, or broke a rule: 4029, 1009), the writer still sends the close frame:
-                // cancelling it at once would drop that frame, so it gets the same grace.
+                // The connection ends when the client leaves or breaks a rule (4029, 1009), or when
+                // the server ends it (too slow, token expired, revoked, shutting down). Only then
+                // does a task send the close frame: an idle connection holds no task for it.
+                await sink.waitUntilFinished()
+                group.addTask { await sendCloseFrame(connection, outbound: outbound); return .writer }
+                // Once the writer has handed over its close frame, that frame may still wait behind
+                // a slow client's backlog: cancelling the reader now would close the socket and drop
+                // both, so the client gets `closeGrace` to read them and answer the close (which
+                // ends the reader). When the reader ended first (the client left, or broke a rule),
+                // the writer still sends the close frame: cancelling it at once would drop that
+                // frame, so it gets the same grace.
                 var oneEnded = false
                 while let part = await group.next(), part != .closeGrace {
                     guard part == .reader || part == .writer else { continue }
@@ -120,10 +124,9 @@ struct WebSocketSession: Sendable {
         hub.disconnect(connection)
     }
 
-    /// Once the connection ends, sends the close frame with the reason it ended, behind every
-    /// live frame queued before.
-    private func closeWhenEnded(_ connection: LiveConnection, sink: ChannelSink, outbound: WebSocketOutboundWriter) async {
-        await sink.waitUntilFinished()
+    /// Sends the close frame with the reason the connection ended, behind every frame queued
+    /// before.
+    private func sendCloseFrame(_ connection: LiveConnection, outbound: WebSocketOutboundWriter) async {
         let reason = connection.closeReason ?? .normal
         // The peer may be gone; there is nothing to close then.
         try? await outbound.close(WebSocketErrorCode(codeNumber: reason.code), reason: reason.text)
@@ -141,7 +144,7 @@ struct WebSocketSession: Sendable {
 
     private func readFrames(
         _ inbound: WebSocketInboundStream, connection: LiveConnection, state: State,
-        outbound: WebSocketOutboundWriter, subscriptionQueue: AsyncStream<ClientFrame>.Continuation, logger: Logger
+        subscriptionQueue: AsyncStream<ClientFrame>.Continuation, logger: Logger
     ) async throws {
         let frameLimiter = CommandRateLimiter(rate: frameRate, burst: frameRate)
         var limitedInARow = 0
@@ -159,48 +162,45 @@ struct WebSocketSession: Sendable {
                     connection.close(.frameRateAbused)
                     return
                 }
-                try await outbound.write(.text(ServerFrame.error(nil, code: "rate_limited", message: "more than \(Int(frameRate)) frames per second")))
+                state.sink.writeReply(ServerFrame.error(nil, code: "rate_limited", message: "more than \(Int(frameRate)) frames per second"))
                 continue
             }
             limitedInARow = 0
             guard case .text(let text) = message else {
-                try await outbound.write(.text(ServerFrame.error(nil, code: "malformed_request", message: "frames are JSON text, not binary")))
+                state.sink.writeReply(ServerFrame.error(nil, code: "malformed_request", message: "frames are JSON text, not binary"))
                 continue
             }
             let frame: ClientFrame
             do {
                 frame = try ClientFrame.parse(text)
             } catch {
-                try await outbound.write(.text(ServerFrame.error(error.ref, code: error.code, message: error.message)))
+                state.sink.writeReply(ServerFrame.error(error.ref, code: error.code, message: error.message))
                 continue
             }
             switch frame {
             case .subscribe, .unsubscribe:
                 if case .dropped = subscriptionQueue.yield(frame) {
-                    try await outbound.write(.text(ServerFrame.error(
+                    state.sink.writeReply(ServerFrame.error(
                         frame.ref, code: "rate_limited", message: "too many subscription requests waiting for a replay to finish"
-                    )))
+                    ))
                 }
             default:
-                try await handleReportingErrors(frame, connection: connection, state: state, outbound: outbound, logger: logger)
+                await handleReportingErrors(frame, connection: connection, state: state, logger: logger)
             }
         }
     }
 
     /// Handles one frame; a refusal becomes an `error` frame and the connection stays open.
-    /// Throws only when writing to the client fails.
-    private func handleReportingErrors(
-        _ frame: ClientFrame, connection: LiveConnection, state: State, outbound: WebSocketOutboundWriter, logger: Logger
-    ) async throws {
+    private func handleReportingErrors(_ frame: ClientFrame, connection: LiveConnection, state: State, logger: Logger) async {
         do {
-            try await handle(frame, connection: connection, state: state, outbound: outbound)
+            try await handle(frame, connection: connection, state: state)
         } catch {
             let problem = ProblemMiddleware<TidelineRequestContext>.apiError(for: error, logger: logger)
-            try await outbound.write(.text(ServerFrame.error(frame.ref, code: problem.code, message: problem.detail)))
+            state.sink.writeReply(ServerFrame.error(frame.ref, code: problem.code, message: problem.detail))
         }
     }
 
-    private func handle(_ frame: ClientFrame, connection: LiveConnection, state: State, outbound: WebSocketOutboundWriter) async throws {
+    private func handle(_ frame: ClientFrame, connection: LiveConnection, state: State) async throws {
         let caller = state.values.withLock { $0.caller }
         switch frame {
         case .subscribe(let ref, let topics, let since):
@@ -213,19 +213,19 @@ struct WebSocketSession: Sendable {
             live.unsubscribe(connection, from: again)
             _ = try await live.subscribeForAPI(connection, to: topics, caller: caller, since: since) { grants in
                 state.values.withLock { values in for grant in grants { values.grants[grant.topic] = grant } }
-                try await outbound.write(.text(ServerFrame.subscribed(ref, topics)))
+                state.sink.writeReply(ServerFrame.subscribed(ref, topics))
             } replay: { page in
                 try await state.sink.writeReplay(page.map {
                     ByteBuffer(string: FeedEvent.webSocketFrame(topic: $0.topic, envelopeJSON: $0.event.envelopeJSON))
                 })
             } caughtUp: { highWater in
                 // Written before the held live events are released: they follow it.
-                try await outbound.write(.text(ServerFrame.caughtUp(ref, eventID: highWater)))
+                state.sink.writeReply(ServerFrame.caughtUp(ref, eventID: highWater))
             }
         case .unsubscribe(let ref, let topics):
             let grants = state.values.withLock { values in topics.compactMap { values.grants.removeValue(forKey: $0) } }
             live.unsubscribe(connection, from: grants)
-            try await outbound.write(.text(ServerFrame.unsubscribed(ref, topics)))
+            state.sink.writeReply(ServerFrame.unsubscribed(ref, topics))
         case .post(let ref, let room, let body):
             if let retryAfter = commandLimiter.acquire(for: caller.user) { throw APIError.rateLimited(retryAfter: retryAfter) }
             let command = try PostMessage(body: body)
@@ -235,9 +235,9 @@ struct WebSocketSession: Sendable {
             )
             let reply = try await routes.postMessage(command, in: room, by: caller, idempotency: idempotency)
             let answer = try JSONDecoder().decode(MessageAnswer.self, from: Data(reply.json.utf8))
-            try await outbound.write(.text(ServerFrame.ack(
+            state.sink.writeReply(ServerFrame.ack(
                 ref, extra: #","event_id":\#(jsonString(answer.event_id)),"message_id":\#(jsonString(answer.message_id))"#
-            )))
+            ))
         case .typing(_, let room, let started):
             if let retryAfter = commandLimiter.acquire(for: caller.user) { throw APIError.rateLimited(retryAfter: retryAfter) }
             try Room.checkTyping(roomId: room, actor: caller.user, state: try await routes.state(RoomState.self, stream: StreamName.room(room)))
@@ -246,9 +246,9 @@ struct WebSocketSession: Sendable {
             guard let renewed = await tokens.verify(token) else { throw APIError.unauthorized("the token is malformed, wrongly signed or expired") }
             guard renewed.user == caller.user else { throw APIError.forbidden("the token is for another user") }
             state.values.withLock { $0.caller = renewed }
-            try await outbound.write(.text(ServerFrame.ack(ref)))
+            state.sink.writeReply(ServerFrame.ack(ref))
         case .ping(let ref):
-            try await outbound.write(.text(ServerFrame.pong(ref)))
+            state.sink.writeReply(ServerFrame.pong(ref))
         }
     }
 
