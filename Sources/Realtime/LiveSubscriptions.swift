@@ -21,13 +21,17 @@ public struct LiveSubscriptions: Sendable {
             self.events = events
         }
 
+        /// Reads from `store`, each read in a short-lived task: the connection's own task stays
+        /// shallow (see ``inShortLivedTask(_:)``).
         public init(store: EventStore) {
             room = { id in
-                guard let snapshot = try await store.streamState(StreamName.room(id)).snapshot else { return nil }
-                return try? JSONDecoder().decode(RoomState.self, from: Data(snapshot.utf8))
+                try await inShortLivedTask {
+                    guard let snapshot = try await store.streamState(StreamName.room(id)).snapshot else { return nil }
+                    return try? JSONDecoder().decode(RoomState.self, from: Data(snapshot.utf8))
+                }
             }
             events = { after, upTo, filter, limit in
-                try await store.readRange(after: after, upTo: upTo, filter: filter, limit: limit)
+                try await inShortLivedTask { try await store.readRange(after: after, upTo: upTo, filter: filter, limit: limit) }
             }
         }
     }

@@ -74,12 +74,9 @@ struct WebSocketSession: Sendable {
                 )
                 group.addTask {
                     for await frame in subscriptionRequests {
-                        // Each request in a task of its own: a task keeps the async stack it once
-                        // needed until it ends, and a subscription goes deep (PostgreSQL, replay
-                        // pages), while this loop waits shallow for the life of the connection.
-                        await withDiscardingTaskGroup { request in
-                            request.addTask { await handleReportingErrors(frame, connection: connection, state: state, logger: logger) }
-                        }
+                        // Each request in a task of its own, so that this loop, waiting for the
+                        // life of the connection, stays shallow (see `inShortLivedTask`).
+                        _ = try? await inShortLivedTask { await handleReportingErrors(frame, connection: connection, state: state, logger: logger) }
                     }
                     return .subscriptions
                 }
