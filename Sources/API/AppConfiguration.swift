@@ -14,6 +14,10 @@ public struct AppConfiguration: Sendable {
     public var jwtSecret: String
     /// `--dev` / `TIDELINE_DEV=1`: enables `POST /v1/auth/token`.
     public var developmentMode: Bool = false
+    /// `--allow-remote-dev` / `TIDELINE_ALLOW_REMOTE_DEV=1`: development mode on an address other
+    /// than loopback. The token route mints any user's token, staff included, for anyone who can
+    /// reach it, so serving it to a network takes being told twice.
+    public var allowRemoteDevelopment: Bool = false
     /// `--server-timing` / `TIDELINE_SERVER_TIMING=1`: a `Server-Timing` header on `/v1` responses
     /// saying where the request's time went (auth, decide, db, total). Off by default: it tells
     /// clients about the server's internals.
@@ -75,9 +79,20 @@ public struct AppConfiguration: Sendable {
         if databasePoolSize < 1 || readerPoolSize < 1 {
             throw InvalidConfiguration(description: "database pools need at least 1 connection each (got \(databasePoolSize) and \(readerPoolSize))")
         }
+        if developmentMode && !allowRemoteDevelopment && !Self.isLoopback(host) {
+            throw InvalidConfiguration(description: "refusing development mode on \(host): its token route would mint any user's token, staff included, for anyone who can reach it. Listen on 127.0.0.1, or add --allow-remote-dev (TIDELINE_ALLOW_REMOTE_DEV=1) if that is what you want")
+        }
         if commandRate <= 0 || commandBurst < 1 {
             throw InvalidConfiguration(description: "command rate must be > 0 and burst >= 1")
         }
+    }
+
+    /// Whether `host` names only this machine: `localhost`, `::1` or an address in 127.0.0.0/8.
+    /// Anything else (`0.0.0.0`, `::`, a name, a LAN address) may be reachable from elsewhere.
+    static func isLoopback(_ host: String) -> Bool {
+        if host == "localhost" || host == "::1" || host == "[::1]" { return true }
+        let octets = host.split(separator: ".", omittingEmptySubsequences: false)
+        return octets.count == 4 && octets[0] == "127" && octets.allSatisfy { UInt8($0) != nil }
     }
 
     /// The folder of migrations when none is configured: `./migrations` if present (a checkout

@@ -46,7 +46,7 @@ public final class DoorbellListener: Service {
                 if Task.isCancelled { break }
                 failures = wasConnected ? 1 : failures + 1
                 logger.warning("doorbell listener disconnected", metadata: [
-                    "error": "\(String(reflecting: error))", "attempt": "\(failures)",
+                    "error": "\(LoggableError(error))", "attempt": "\(failures)",
                 ])
             }
             if Task.isCancelled { break }

@@ -34,7 +34,7 @@ public final class DoorbellRinger: Service {
                 try await client.query("SELECT pg_notify(\(DoorbellChannel.name), '')", logger: logger)
             } catch {
                 // Other processes fall back to polling: latency, not loss.
-                logger.warning("doorbell NOTIFY failed", metadata: ["error": "\(String(reflecting: error))"])
+                logger.warning("doorbell NOTIFY failed", metadata: ["error": "\(LoggableError(error))"])
             }
         }
     }

@@ -54,7 +54,7 @@ public struct LogFollower: Sendable {
                 if Task.isCancelled { return }
                 failures += 1
                 logger.error("\(name) failed, retrying", metadata: [
-                    "error": "\(String(reflecting: error))", "attempt": "\(failures)",
+                    "error": "\(LoggableError(error))", "attempt": "\(failures)",
                 ])
                 try? await Task.sleep(for: .milliseconds(min(5_000, 100 * (1 << min(failures, 6)))))
             }

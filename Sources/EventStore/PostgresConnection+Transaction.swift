@@ -19,7 +19,7 @@ extension PostgresConnection {
             do {
                 try await query("ROLLBACK", logger: logger)
             } catch {
-                logger.error("rollback failed", metadata: ["error": "\(String(reflecting: error))"])
+                logger.error("rollback failed", metadata: ["error": "\(LoggableError(error))"])
             }
             throw error
         }

@@ -27,7 +27,7 @@ public final class EventFeed: Service {
                 hub.start(at: try await store.safeHeadPosition())
                 break
             } catch {
-                logger.warning("event feed waiting for the database", metadata: ["error": "\(String(reflecting: error))"])
+                logger.warning("event feed waiting for the database", metadata: ["error": "\(LoggableError(error))"])
                 try? await Task.sleep(for: .seconds(1))
             }
         }

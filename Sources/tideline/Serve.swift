@@ -26,6 +26,9 @@ struct Serve: AsyncParsableCommand {
     @Flag(help: "Development mode: enables POST /v1/auth/token. Env: TIDELINE_DEV=1.")
     var dev: Bool = false
 
+    @Flag(help: "Allow --dev on an address other than loopback (its token route mints any user's token). Env: TIDELINE_ALLOW_REMOTE_DEV=1.")
+    var allowRemoteDev: Bool = false
+
     @Flag(help: "Send a Server-Timing header (auth, decide, db, total) on API responses. Env: TIDELINE_SERVER_TIMING=1.")
     var serverTiming: Bool = false
 
@@ -57,6 +60,7 @@ struct Serve: AsyncParsableCommand {
         configuration.host = host
         configuration.port = port
         configuration.developmentMode = dev || Environment.bool("TIDELINE_DEV")
+        configuration.allowRemoteDevelopment = allowRemoteDev || Environment.bool("TIDELINE_ALLOW_REMOTE_DEV")
         configuration.serverTiming = serverTiming || Environment.bool("TIDELINE_SERVER_TIMING")
         configuration.commandRate = commandRate
         configuration.commandBurst = commandBurst

@@ -39,13 +39,13 @@ struct ProblemMiddleware<Context: RequestContext>: RouterMiddleware {
         case let error as PSQLError where error.sqlState?.hasPrefix("22") == true:
             // A data exception: a value validation let through that PostgreSQL cannot store.
             // The request is at fault, and retrying it would fail the same way.
-            logger.warning("database refused a request value", metadata: ["error": "\(String(reflecting: error))"])
+            logger.warning("database refused a request value", metadata: ["error": "\(LoggableError(error))"])
             return .malformed("the request contains a value that cannot be stored")
         case is PSQLError, is PostgresTransactionError:
-            logger.error("database error", metadata: ["error": "\(String(reflecting: error))"])
+            logger.error("database error", metadata: ["error": "\(LoggableError(error))"])
             return .unavailable("the database is unavailable; retry shortly")
         default:
-            logger.error("unhandled error", metadata: ["error": "\(String(reflecting: error))"])
+            logger.error("unhandled error", metadata: ["error": "\(LoggableError(error))"])
             return .internalError()
         }
     }

@@ -109,10 +109,13 @@ final class ServerProcess: @unchecked Sendable {
         String(decoding: output.fileHandleForReading.availableData, as: UTF8.self)
     }
 
+    /// `url` as a `DATABASE_URL`, password included (the test cluster has one).
     static func urlString(_ url: DatabaseURL) -> String {
-        switch url.endpoint {
-        case .tcp(let host, let port): "postgres://\(url.username)@\(host):\(port)/\(url.database)"
-        case .unixSocket(let path): "postgres://\(url.username)@/\(url.database)?host=\((path as NSString).deletingLastPathComponent)"
+        let password = url.password.flatMap { $0.addingPercentEncoding(withAllowedCharacters: .urlPasswordAllowed) }
+        let user = password.map { "\(url.username):\($0)" } ?? url.username
+        return switch url.endpoint {
+        case .tcp(let host, let port): "postgres://\(user)@\(host):\(port)/\(url.database)"
+        case .unixSocket(let path): "postgres://\(user)@/\(url.database)?host=\((path as NSString).deletingLastPathComponent)"
         }
     }
 }
