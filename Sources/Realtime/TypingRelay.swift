@@ -1,3 +1,4 @@
+import EventStore
 import Foundation
 import Logging
 import PostgresNIO
@@ -13,17 +14,17 @@ import Synchronization
 /// not renewed within 5 s becomes a `stopped`, so clients need no timers.
 public final class TypingRelay: Service {
     public static let channel = "tideline_typing"
-    static let throttle: Duration = .seconds(2)
+    static let throttleInterval: Duration = .seconds(2)
     static let expiry: Duration = .seconds(5)
 
-    struct Key: Hashable { var room: String; var user: String }
+    typealias Key = TypingThrottle<ContinuousClock.Instant>.Key
 
     let client: PostgresClient
     let hub: Hub
     let logger: Logger
     private let clock = ContinuousClock()
-    /// When each (room, user) last had a `started` relayed; absent after a relayed `stopped`.
-    private let relayed = Mutex<[Key: ContinuousClock.Instant]>([:])
+    /// What this process has relayed, so it relays no more than it must.
+    private let throttle = Mutex(TypingThrottle<ContinuousClock.Instant>(throttle: TypingRelay.throttleInterval, expiry: TypingRelay.expiry))
     /// When each received `started` expires.
     private let active = Mutex<[Key: ContinuousClock.Instant]>([:])
 
@@ -35,23 +36,14 @@ public final class TypingRelay: Service {
 
     /// A user's typing signal for a room (already authorised). Relays it unless throttled.
     public func signal(room: String, user: String, started: Bool) async {
-        let key = Key(room: room, user: user)
         let now = clock.now
-        let send = relayed.withLock { relayed -> Bool in
-            if started {
-                if let last = relayed[key], now - last < Self.throttle { return false }
-                relayed[key] = now
-                return true
-            }
-            return relayed.removeValue(forKey: key) != nil
-        }
-        guard send else { return }
+        guard throttle.withLock({ $0.shouldRelay(room: room, user: user, started: started, now: now) }) else { return }
         let payload = #"{"room":\#(jsonString(room)),"user":\#(jsonString(user)),"state":"\#(started ? "started" : "stopped")"}"#
         do {
             try await client.query("SELECT pg_notify(\(Self.channel), \(payload))", logger: logger)
         } catch {
             // Ephemeral by design: a lost signal is corrected by the next one or by expiry.
-            logger.warning("typing NOTIFY failed", metadata: ["error": "\(String(reflecting: error))"])
+            logger.warning("typing NOTIFY failed", metadata: ["error": "\(LoggableError(error))"])
         }
     }
 
@@ -69,7 +61,7 @@ public final class TypingRelay: Service {
         hub.publishTyping(room: signal.room, user: signal.user, state: signal.state)
     }
 
-    /// Expires `started` signals that were not renewed.
+    /// Expires `started` signals that were not renewed, and prunes what the throttle remembers.
     public func run() async throws {
         while !Task.isCancelled && !Task.isShuttingDownGracefully {
             try? await Task.sleep(for: .milliseconds(250))
@@ -80,6 +72,7 @@ public final class TypingRelay: Service {
                 return expired
             }
             for key in expired { hub.publishTyping(room: key.room, user: key.user, state: "stopped") }
+            throttle.withLock { $0.prune(now: now) }
         }
     }
 }

@@ -1,6 +1,8 @@
+import Commands
 import Domain
 import Foundation
 import HTTPTypes
+import PostgresNIO
 import Testing
 
 /// Retries (contract §4): the same `Idempotency-Key` from the same caller returns the first
@@ -129,6 +131,38 @@ import Testing
             let eventID = try #require(bobs.string("event_id"))
             let texts = try await Self.messages(server, in: room, as: "alice", after: eventID).compactMap { $0[member: "text"]?.asString }
             #expect(texts == ["from alice", "from bob"])
+        }
+    }
+
+    /// Replies kept for an `Idempotency-Key` are deleted once their 24 hours are over; replies
+    /// kept for a `client_msg_id` are kept for good, so a retried message stays a no-op.
+    @Test func expiredKeyRepliesArePurgedAndClientMessageRepliesKept() async throws {
+        try await TestServer.run { server in
+            let room = TestServer.uniqueID("room")
+            try await server.createRoom(room, by: "alice")
+            let path = "/v1/rooms/\(room)/messages"
+            for n in 0..<3 {
+                let reply = try await server.post(path, as: "alice", json: #"{"text":"keyed \#(n)"}"#, headers: Self.key(TestServer.uniqueID("key")))
+                #expect(reply.status == .created, "\(reply.text)")
+            }
+            #expect(try await server.postMessage("once", in: room, by: "alice", clientMsgID: "m-1").status == .created)
+            let keyed: PostgresQuery = "SELECT count(*) FROM command_responses WHERE scope LIKE 'key:%'"
+            #expect(try await TestDatabase.scalar(keyed, on: server.database) == 3)
+            // Two of the three are a day old.
+            _ = try await TestDatabase.scalar("""
+                WITH aged AS (
+                    UPDATE command_responses SET expires_at = now() - interval '1 second'
+                    WHERE ctid IN (SELECT ctid FROM command_responses WHERE scope LIKE 'key:%' LIMIT 2) RETURNING 1
+                ) SELECT count(*) FROM aged
+                """, on: server.database)
+            let purged = try await TestDatabase.withClient(server.database) { client in
+                try await ExpiredRepliesPurger(client: client, batchSize: 1, logger: TestDatabase.logger).purgeExpired()
+            }
+            #expect(purged == 2)
+            #expect(try await TestDatabase.scalar(keyed, on: server.database) == 1)
+            let repeated = try await server.postMessage("once", in: room, by: "alice", clientMsgID: "m-1")
+            #expect(repeated.status == .created)
+            #expect(try await server.events(ofType: "chat.message_posted", through: repeated.string("event_id")).count == 4)
         }
     }
 }

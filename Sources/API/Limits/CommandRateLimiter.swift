@@ -11,8 +11,13 @@ public final class CommandRateLimiter: Sendable {
 
     private let rate: Double
     private let burst: Double
-    private let buckets = Mutex<[String: Bucket]>([:])
+    private let buckets = Mutex<(table: [String: Bucket], evictAbove: Int)>(([:], CommandRateLimiter.evictionFloor))
     private let clock = ContinuousClock()
+    /// The table is pruned once it holds this many users, then again at twice what survived:
+    /// memory stays bounded by the users active in the last `burst / rate` seconds, and the cost
+    /// of pruning is amortised (a prune on every command above a fixed size would make 10,000
+    /// active users a quadratic load).
+    static let evictionFloor = 10_000
 
     public init(rate: Double, burst: Double) {
         self.rate = rate
@@ -22,13 +27,20 @@ public final class CommandRateLimiter: Sendable {
     /// Takes one token for `user`.
     /// - Returns: nil when allowed, else the whole seconds to wait before the next command.
     public func acquire(for user: String) -> Int? {
-        let now = clock.now
-        return buckets.withLock { buckets -> Int? in
-            if buckets.count > 10_000 { evictFull(&buckets, now: now) }
-            var bucket = buckets[user] ?? Bucket(tokens: burst, updated: now)
+        acquire(for: user, now: clock.now)
+    }
+
+    /// `acquire(for:)` at a given instant (tests move time by hand).
+    public func acquire(for user: String, now: ContinuousClock.Instant) -> Int? {
+        buckets.withLock { state -> Int? in
+            if state.table.count >= state.evictAbove {
+                evictFull(&state.table, now: now)
+                state.evictAbove = max(Self.evictionFloor, 2 * state.table.count)
+            }
+            var bucket = state.table[user] ?? Bucket(tokens: burst, updated: now)
             bucket.tokens = min(burst, bucket.tokens + rate * (now - bucket.updated).seconds)
             bucket.updated = now
-            defer { buckets[user] = bucket }
+            defer { state.table[user] = bucket }
             if bucket.tokens >= 1 {
                 bucket.tokens -= 1
                 return nil
@@ -37,8 +49,10 @@ public final class CommandRateLimiter: Sendable {
         }
     }
 
-    /// Buckets that have refilled completely carry no information: forget them, so memory is
-    /// bounded by the users active in the last `burst / rate` seconds.
+    /// How many users the limiter remembers now.
+    public var trackedUsers: Int { buckets.withLock { $0.table.count } }
+
+    /// Buckets that have refilled completely carry no information: forget them.
     private func evictFull(_ buckets: inout [String: Bucket], now: ContinuousClock.Instant) {
         buckets = buckets.filter { _, bucket in
             bucket.tokens + rate * (now - bucket.updated).seconds < burst
