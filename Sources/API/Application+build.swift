@@ -102,10 +102,15 @@ public func buildApplication(
         OrderNotificationReactor(client: readerClient, doorbell: doorbell, ringer: ringer, logger: logger),
         EventFeed(store: readerStore, hub: hub, doorbell: doorbell, logger: logger),
         typing,
+        ExpiredRepliesPurger(client: client, logger: logger),
     ]
     return Application(
         router: router,
-        server: .http1WebSocketUpgrade(webSocketRouter: webSockets.upgradeRouter(), configuration: .init(ws: WebSocketRoutes.serverConfiguration(pingInterval: configuration.webSocketPingInterval))),
+        server: WebSocketUpgradeChannel.builder(
+            http1: .init(),
+            webSocket: WebSocketRoutes.serverConfiguration(pingInterval: configuration.webSocketPingInterval),
+            decide: webSockets.decide
+        ),
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "tideline"),
         services: services,
         onServerRunning: { channel in

@@ -1,3 +1,4 @@
+import API
 import Domain
 import Foundation
 import HTTPTypes
@@ -286,6 +287,31 @@ import WSCompression
         }
     }
 
+    /// A refused handshake answers like the rest of the API (contract §3, §6): 401 with a
+    /// problem+json body for a missing, malformed, wrongly signed or expired token, before any
+    /// upgrade (HummingbirdWebSocket alone answered a bare 400).
+    @Test(arguments: ["missing", "malformed", "wrongly signed", "expired"])
+    func aHandshakeWithABadTokenIsA401Problem(token kind: String) async throws {
+        try await TestServer.run { server in
+            let token: String? = switch kind {
+            case "missing": nil
+            case "malformed": "not-a-jwt"
+            case "wrongly signed":
+                try await TokenService(secret: String(repeating: "x", count: 40))
+                    .sign(user: "alice", roles: [], expiresAt: Date().addingTimeInterval(3600))
+            default: try await server.token("alice", expiresIn: -60)
+            }
+            let path = token.map { "/v1/ws?access_token=\($0)" } ?? "/v1/ws"
+            let handshake = try await withHangGuard {
+                try await upgradeHandshake(port: server.client.port!, path: path, offering: [:])
+            }
+            #expect(handshake.status == 401, "\(handshake)")
+            #expect(handshake.headers["content-type"]?.hasPrefix("application/problem+json") == true, "\(handshake)")
+            #expect(handshake.json?[member: "code"]?.asString == "unauthorized", "\(handshake)")
+            #expect(handshake.json?[member: "status"] == .int(401), "\(handshake)")
+        }
+    }
+
     @Test func aClientOfferingOnlyUnknownSubprotocolsIsRefused() async throws {
         try await TestServer.run { server in
             let token = try await server.token("alice")
@@ -295,6 +321,8 @@ import WSCompression
                 )
             }
             #expect(handshake.status == 400, "\(handshake)")
+            #expect(handshake.headers["content-type"]?.hasPrefix("application/problem+json") == true, "\(handshake)")
+            #expect(handshake.json?[member: "detail"]?.asString?.contains("tideline.v1") == true, "\(handshake)")
 
             let configuration = WebSocketClientConfiguration(additionalHeaders: [.secWebSocketProtocol: "chat.v9"])
             await #expect(throws: (any Error).self) {
@@ -326,33 +354,18 @@ private func readUntilClosed(_ frames: FrameReader) async throws {
     while try await frames.next() != nil {}
 }
 
-private struct HangGuardTripped: Error, CustomStringConvertible {
-    let description = "the server never ended what the test was waiting for"
-}
-
-/// Runs `body`, or cancels it and throws after `limit`: a test of a broken server fails rather
-/// than hangs. Not a timing assertion: the limit is far above anything a working server needs.
-@discardableResult
-private func withHangGuard<T: Sendable>(_ limit: Duration = .seconds(60), _ body: @escaping @Sendable () async throws -> T) async throws -> T {
-    try await withThrowingTaskGroup(of: T?.self) { group in
-        group.addTask { try await body() }
-        group.addTask {
-            try await Task.sleep(for: limit)
-            return nil
-        }
-        defer { group.cancelAll() }
-        guard let first = try await group.next(), let value = first else { throw HangGuardTripped() }
-        return value
-    }
-}
-
 /// The server's answer to a hand-written upgrade request: what WSClient does not show (the
 /// status of a refusal, the negotiated extension and subprotocol).
 private struct HandshakeResponse: CustomStringConvertible {
     var status: Int
     /// Header names lower-cased.
     var headers: [String: String]
-    var description: String { "\(status) \(headers)" }
+    /// The body of a refusal (`Content-Length` bytes), empty after a 101.
+    var body: String = ""
+    var description: String { "\(status) \(headers) \(body)" }
+
+    /// The body as JSON (a problem's members).
+    var json: JSONValue? { try? JSONDecoder().decode(JSONValue.self, from: Data(body.utf8)) }
 }
 
 /// Sends a WebSocket upgrade request with `offering` as extra headers, reads the response head
@@ -368,17 +381,27 @@ private func upgradeHandshake(port: Int, path: String, offering: HTTPFields) asy
         for field in offering { request += "\(field.name.rawName): \(field.value)\r\n" }
         try await outbound.write(ByteBuffer(string: request + "\r\n"))
         var received = ""
+        var response: HandshakeResponse?
         for try await chunk in inbound {
             received += String(buffer: chunk)
-            if received.contains("\r\n\r\n") { break }
+            guard let end = received.range(of: "\r\n\r\n") else { continue }
+            if response == nil {
+                let head = received[..<end.lowerBound].components(separatedBy: "\r\n")
+                let status = head.first.flatMap { Int($0.split(separator: " ").dropFirst().first ?? "") } ?? 0
+                var headers: [String: String] = [:]
+                for line in head.dropFirst() {
+                    guard let colon = line.firstIndex(of: ":") else { continue }
+                    headers[line[..<colon].lowercased()] = line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces)
+                }
+                response = HandshakeResponse(status: status, headers: headers)
+            }
+            let length = response?.status == 101 ? 0 : Int(response?.headers["content-length"] ?? "") ?? 0
+            let body = received[end.upperBound...]
+            if body.utf8.count >= length {
+                response?.body = String(body)
+                break
+            }
         }
-        let head = received.components(separatedBy: "\r\n\r\n")[0].components(separatedBy: "\r\n")
-        let status = head.first.flatMap { Int($0.split(separator: " ").dropFirst().first ?? "") } ?? 0
-        var headers: [String: String] = [:]
-        for line in head.dropFirst() {
-            guard let colon = line.firstIndex(of: ":") else { continue }
-            headers[line[..<colon].lowercased()] = line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces)
-        }
-        return HandshakeResponse(status: status, headers: headers)
+        return response ?? HandshakeResponse(status: 0, headers: [:])
     }
 }

@@ -3,35 +3,33 @@ import Hummingbird
 import HummingbirdWebSocket
 import HummingbirdWSCompression
 import Logging
+import NIOCore
 
 /// `GET /v1/ws`: authenticates and negotiates the subprotocol before upgrading. A refused
-/// upgrade falls through to the HTTP router, whose `/v1/ws` route answers it as problem+json
-/// (401 for a bad token, 400 for an unknown subprotocol, like any other request).
+/// upgrade goes on to the HTTP router (``WebSocketUpgradeChannel``), whose `/v1/ws` route answers
+/// it as problem+json like any other request: 401 for a missing, malformed, wrongly signed or
+/// expired token, 400 for an unsupported subprotocol.
 struct WebSocketRoutes: Sendable {
     static let subprotocol = "tideline.v1"
+    static let path = "/v1/ws"
     let session: WebSocketSession
     let auth: AuthMiddleware
 
-    /// The router that decides on upgrades.
-    func upgradeRouter() -> Router<WebSocketChannelContext> {
-        let router = Router(context: WebSocketChannelContext.self)
-        router.ws("/v1/ws") { request, _ in
-            guard (try? await auth.authenticate(request)) != nil else { return .dontUpgrade }
-            switch Self.negotiate(request.headers[.secWebSocketProtocol]) {
-            case .none: return .upgrade([:])
-            case .accepted: return .upgrade([.secWebSocketProtocol: Self.subprotocol])
-            case .refused: return .dontUpgrade
-            }
-        } onUpgrade: { inbound, outbound, context in
-            guard let caller = try? await auth.authenticate(context.request) else { return }
-            await session.run(
-                caller: caller, inbound: inbound, outbound: outbound, channel: context.requestContext.channel, logger: context.logger
-            )
+    /// Whether an upgrade request becomes a session: the token verifies and the subprotocol fits.
+    func decide(request: Request, channel: any Channel, logger: Logger) async -> WebSocketUpgradeChannel.Upgrade? {
+        guard request.uri.path == Self.path, let caller = try? await auth.authenticate(request) else { return nil }
+        let headers: HTTPFields
+        switch Self.negotiate(request.headers[.secWebSocketProtocol]) {
+        case .none: headers = [:]
+        case .accepted: headers = [.secWebSocketProtocol: Self.subprotocol]
+        case .refused: return nil
         }
-        return router
+        return WebSocketUpgradeChannel.Upgrade(headers: headers) { [session] inbound, outbound, context in
+            await session.run(caller: caller, inbound: inbound, outbound: outbound, channel: channel, logger: context.logger)
+        }
     }
 
-    /// The HTTP side of `/v1/ws`, reached only when no upgrade happened.
+    /// The HTTP side of `/v1/ws`: a request that asked for no upgrade, or one that was refused.
     func add(to group: RouterGroup<TidelineRequestContext>) {
         group.get("ws") { request, context -> Response in
             _ = try context.requireCaller()
