@@ -54,6 +54,13 @@ public struct AppConfiguration: Sendable {
     /// WebSocket pings at this interval; a client that has not answered the previous ping when
     /// the next is due is closed with 1001. Default 20 s (so a silent client goes within 40 s).
     public var webSocketPingInterval: Duration = .seconds(20)
+    /// `--http-idle-timeout` / `TIDELINE_HTTP_IDLE_TIMEOUT` (seconds): a connection that sends no
+    /// new request for this long is closed, default 60 s. Streams (SSE, WebSocket) are not idle.
+    public var httpIdleTimeout: Duration = .seconds(60)
+    /// `--http-header-timeout` / `TIDELINE_HTTP_HEADER_TIMEOUT` (seconds): a new connection must
+    /// deliver its first request's head within this, default 10 s (a client trickling header
+    /// bytes would otherwise hold a connection for good).
+    public var httpHeaderTimeout: Duration = .seconds(10)
     /// Lifetime of tokens minted by the development token route, default 1 h.
     public var devTokenLifetime: Duration = .seconds(3600)
 
@@ -81,6 +88,9 @@ public struct AppConfiguration: Sendable {
         }
         if developmentMode && !allowRemoteDevelopment && !Self.isLoopback(host) {
             throw InvalidConfiguration(description: "refusing development mode on \(host): its token route would mint any user's token, staff included, for anyone who can reach it. Listen on 127.0.0.1, or add --allow-remote-dev (TIDELINE_ALLOW_REMOTE_DEV=1) if that is what you want")
+        }
+        if httpIdleTimeout <= .zero || httpHeaderTimeout <= .zero {
+            throw InvalidConfiguration(description: "HTTP idle and header timeouts must be positive")
         }
         if commandRate <= 0 || commandBurst < 1 {
             throw InvalidConfiguration(description: "command rate must be > 0 and burst >= 1")

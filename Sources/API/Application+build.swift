@@ -3,6 +3,7 @@ import EventStore
 import Foundation
 import Hummingbird
 import Logging
+import NIOCore
 import PostgresNIO
 import Projections
 import Prometheus
@@ -107,8 +108,9 @@ public func buildApplication(
     return Application(
         router: router,
         server: WebSocketUpgradeChannel.builder(
-            http1: .init(),
+            http1: .init(idleTimeout: TimeAmount(configuration.httpIdleTimeout)),
             webSocket: WebSocketRoutes.serverConfiguration(pingInterval: configuration.webSocketPingInterval),
+            headerTimeout: configuration.httpHeaderTimeout,
             decide: webSockets.decide
         ),
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "tideline"),

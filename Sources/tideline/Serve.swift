@@ -44,6 +44,12 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "Database connections for the log readers (projector, reactor, live feed, replays). Env: TIDELINE_DB_READER_POOL.")
     var databaseReaderPool: Int = Environment.int("TIDELINE_DB_READER_POOL") ?? 6
 
+    @Option(help: "Seconds a connection may stay without a new request. Env: TIDELINE_HTTP_IDLE_TIMEOUT.")
+    var httpIdleTimeout: Double = Environment.double("TIDELINE_HTTP_IDLE_TIMEOUT") ?? 60
+
+    @Option(help: "Seconds a new connection has to send its first request's headers. Env: TIDELINE_HTTP_HEADER_TIMEOUT.")
+    var httpHeaderTimeout: Double = Environment.double("TIDELINE_HTTP_HEADER_TIMEOUT") ?? 10
+
     @Option(help: "Log level (trace, debug, info, notice, warning, error). Env: LOG_LEVEL.")
     var logLevel: String = Environment.string("LOG_LEVEL") ?? "info"
 
@@ -66,6 +72,8 @@ struct Serve: AsyncParsableCommand {
         configuration.commandBurst = commandBurst
         configuration.databasePoolSize = databasePool
         configuration.readerPoolSize = databaseReaderPool
+        configuration.httpIdleTimeout = try Self.duration(seconds: httpIdleTimeout, of: "--http-idle-timeout")
+        configuration.httpHeaderTimeout = try Self.duration(seconds: httpHeaderTimeout, of: "--http-header-timeout")
         do {
             try configuration.validate()
         } catch {
@@ -86,5 +94,14 @@ struct Serve: AsyncParsableCommand {
         groupConfiguration.maximumGracefulShutdownDuration = .seconds(10)
         let group = ServiceGroup(configuration: groupConfiguration)
         try await group.run()
+    }
+
+    /// Seconds given on the command line as a duration: a finite number above 0 and at most a
+    /// day (a conversion of anything else would trap or mean nothing).
+    static func duration(seconds: Double, of option: String) throws -> Duration {
+        guard seconds.isFinite, seconds > 0, seconds <= 86_400 else {
+            throw ValidationError("\(option) must be a number of seconds above 0 and at most 86400, got \(seconds)")
+        }
+        return .milliseconds(Int64((seconds * 1000).rounded()))
     }
 }

@@ -51,14 +51,22 @@ struct WebSocketUpgradeChannel: ServerChildChannel, HTTPChannelHandler {
     }
 
     let responder: Responder
+    /// `idleTimeout` closes a connection that sends no new request for that long; it applies
+    /// from the first request on (Hummingbird's state handler joins the pipeline then).
     let http1: HTTP1Channel.Configuration
     let webSocket: WebSocketServerConfiguration
+    /// How long a new connection has to deliver its first request's head. Without it, a client
+    /// that trickles header bytes (slow loris) holds the connection for good: the idle timeout
+    /// only starts once a head has arrived.
+    let headerTimeout: Duration
     let decide: Decide
 
     /// The server for `Application(server:)`.
-    static func builder(http1: HTTP1Channel.Configuration, webSocket: WebSocketServerConfiguration, decide: @escaping Decide) -> HTTPServerBuilder {
+    static func builder(
+        http1: HTTP1Channel.Configuration, webSocket: WebSocketServerConfiguration, headerTimeout: Duration, decide: @escaping Decide
+    ) -> HTTPServerBuilder {
         HTTPServerBuilder { responder in
-            WebSocketUpgradeChannel(responder: responder, http1: http1, webSocket: webSocket, decide: decide)
+            WebSocketUpgradeChannel(responder: responder, http1: http1, webSocket: webSocket, headerTimeout: headerTimeout, decide: decide)
         }
     }
 
@@ -68,9 +76,16 @@ struct WebSocketUpgradeChannel: ServerChildChannel, HTTPChannelHandler {
             // the upgrade handler looks at the first request only).
             let granted = NIOLockedValueBox<(Upgrade, [any WebSocketExtension])?>(nil)
             let refused = NIOLockedValueBox<Request?>(nil)
+            // Both ways on from here (an upgrade decision, or plain HTTP) start once the first
+            // head has been parsed: each cancels the deadline.
+            let headerDeadline = channel.eventLoop.scheduleTask(in: TimeAmount(headerTimeout)) {
+                logger.debug("closing a connection that sent no complete request head in time")
+                channel.close(promise: nil)
+            }
             let upgrader = NIOTypedWebSocketServerUpgrader<Outcome>(
                 maxFrameSize: webSocket.maxFrameSize,
                 shouldUpgrade: { channel, head in
+                    headerDeadline.cancel()
                     let promise = channel.eventLoop.makePromise(of: HTTPHeaders?.self)
                     promise.completeWithTask {
                         let request = Request(head: try HTTPRequest(head, secure: false, splitCookie: false), body: .init(buffer: ByteBuffer()))
@@ -100,7 +115,8 @@ struct WebSocketUpgradeChannel: ServerChildChannel, HTTPChannelHandler {
             let upgrades = NIOTypedHTTPServerUpgradeConfiguration<Outcome>(
                 upgraders: [upgrader],
                 notUpgradingCompletionHandler: { channel in
-                    channel.eventLoop.makeCompletedFuture {
+                    headerDeadline.cancel()
+                    return channel.eventLoop.makeCompletedFuture {
                         try channel.pipeline.syncOperations.addHandler(HTTP1ToHTTPServerCodec(secure: false))
                         try channel.pipeline.syncOperations.addHandlers(http1.additionalChannelHandlers())
                         try channel.pipeline.syncOperations.addHandler(
