@@ -61,6 +61,12 @@ public struct AppConfiguration: Sendable {
     /// deliver its first request's head within this, default 10 s (a client trickling header
     /// bytes would otherwise hold a connection for good).
     public var httpHeaderTimeout: Duration = .seconds(10)
+    /// `--max-streams-per-user` / `TIDELINE_MAX_STREAMS_PER_USER`: open WebSockets and SSE
+    /// streams one user may hold together, default 100; beyond it, 429 before the handshake.
+    public var maxStreamsPerUser: Int = 100
+    /// `--max-streams` / `TIDELINE_MAX_STREAMS`: open WebSockets and SSE streams in this process,
+    /// default 50,000 (each holds a file descriptor and some 40-60 KB).
+    public var maxStreams: Int = 50_000
     /// Lifetime of tokens minted by the development token route, default 1 h.
     public var devTokenLifetime: Duration = .seconds(3600)
 
@@ -88,6 +94,9 @@ public struct AppConfiguration: Sendable {
         }
         if developmentMode && !allowRemoteDevelopment && !Self.isLoopback(host) {
             throw InvalidConfiguration(description: "refusing development mode on \(host): its token route would mint any user's token, staff included, for anyone who can reach it. Listen on 127.0.0.1, or add --allow-remote-dev (TIDELINE_ALLOW_REMOTE_DEV=1) if that is what you want")
+        }
+        if maxStreamsPerUser < 1 || maxStreams < 1 {
+            throw InvalidConfiguration(description: "stream caps must be at least 1 (got \(maxStreamsPerUser) per user, \(maxStreams) in total)")
         }
         if httpIdleTimeout <= .zero || httpHeaderTimeout <= .zero {
             throw InvalidConfiguration(description: "HTTP idle and header timeouts must be positive")

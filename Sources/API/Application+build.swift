@@ -84,15 +84,18 @@ public func buildApplication(
     routes.addOrderRoutes(to: authenticated)
     routes.addNotificationRoutes(to: authenticated)
     routes.addEventRoutes(to: authenticated)
-    StreamRoutes(live: live, hub: hub, queueLimit: configuration.liveQueueLimit, keepAliveInterval: configuration.keepAliveInterval)
-        .add(to: authenticated)
+    let streamSlots = StreamSlots(perUser: configuration.maxStreamsPerUser, total: configuration.maxStreams)
+    StreamRoutes(
+        live: live, hub: hub, slots: streamSlots, queueLimit: configuration.liveQueueLimit, keepAliveInterval: configuration.keepAliveInterval
+    ).add(to: authenticated)
     let webSockets = WebSocketRoutes(
         session: WebSocketSession(
             routes: routes, live: live, hub: hub, tokens: tokens, commandLimiter: commandLimiter,
             queueLimit: configuration.liveQueueLimit, frameRate: configuration.webSocketFrameRate,
             sessions: webSocketSessions
         ),
-        auth: auth
+        auth: auth,
+        slots: streamSlots
     )
     webSockets.add(to: authenticated)
 

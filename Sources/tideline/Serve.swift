@@ -44,6 +44,12 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "Database connections for the log readers (projector, reactor, live feed, replays). Env: TIDELINE_DB_READER_POOL.")
     var databaseReaderPool: Int = Environment.int("TIDELINE_DB_READER_POOL") ?? 6
 
+    @Option(help: "Open WebSockets and SSE streams per user. Env: TIDELINE_MAX_STREAMS_PER_USER.")
+    var maxStreamsPerUser: Int = Environment.int("TIDELINE_MAX_STREAMS_PER_USER") ?? 100
+
+    @Option(help: "Open WebSockets and SSE streams in this process. Env: TIDELINE_MAX_STREAMS.")
+    var maxStreams: Int = Environment.int("TIDELINE_MAX_STREAMS") ?? 50_000
+
     @Option(help: "Seconds a connection may stay without a new request. Env: TIDELINE_HTTP_IDLE_TIMEOUT.")
     var httpIdleTimeout: Double = Environment.double("TIDELINE_HTTP_IDLE_TIMEOUT") ?? 60
 
@@ -72,6 +78,8 @@ struct Serve: AsyncParsableCommand {
         configuration.commandBurst = commandBurst
         configuration.databasePoolSize = databasePool
         configuration.readerPoolSize = databaseReaderPool
+        configuration.maxStreamsPerUser = maxStreamsPerUser
+        configuration.maxStreams = maxStreams
         configuration.httpIdleTimeout = try Self.duration(seconds: httpIdleTimeout, of: "--http-idle-timeout")
         configuration.httpHeaderTimeout = try Self.duration(seconds: httpHeaderTimeout, of: "--http-header-timeout")
         do {

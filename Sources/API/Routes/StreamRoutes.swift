@@ -9,6 +9,7 @@ import ServiceLifecycle
 struct StreamRoutes: Sendable {
     let live: LiveSubscriptions
     let hub: Hub
+    let slots: StreamSlots
     let queueLimit: Int
     let keepAliveInterval: Duration
 
@@ -22,6 +23,9 @@ struct StreamRoutes: Sendable {
             // Refusals answer 403/422 before the stream starts; `subscribe` authorizes again once
             // the hub routes the topics here (a member may leave in between).
             _ = try await live.authorizeForAPI(topics, caller: caller)
+            guard let slot = slots.take(for: caller.user) else {
+                throw slots.refusal(for: caller.user) ?? .rateLimited(retryAfter: StreamSlots.retryAfter)
+            }
             let headers: HTTPFields = [
                 .contentType: "text/event-stream; charset=utf-8",
                 .cacheControl: "no-cache",
@@ -47,6 +51,7 @@ struct StreamRoutes: Sendable {
                 }
                 hub.disconnect(connection)
                 try? await writer.finish(nil)
+                withExtendedLifetime(slot) {}
             })
         }
     }

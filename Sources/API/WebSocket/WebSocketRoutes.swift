@@ -14,6 +14,7 @@ struct WebSocketRoutes: Sendable {
     static let path = "/v1/ws"
     let session: WebSocketSession
     let auth: AuthMiddleware
+    let slots: StreamSlots
 
     /// Whether an upgrade request becomes a session: the token verifies and the subprotocol fits.
     func decide(request: Request, channel: any Channel, logger: Logger) async -> WebSocketUpgradeChannel.Upgrade? {
@@ -24,18 +25,22 @@ struct WebSocketRoutes: Sendable {
         case .accepted: headers = [.secWebSocketProtocol: Self.subprotocol]
         case .refused: return nil
         }
+        // Held until the session ends (or the upgrade is dropped): see StreamSlots.Slot.
+        guard let slot = slots.take(for: caller.user) else { return nil }
         return WebSocketUpgradeChannel.Upgrade(headers: headers) { [session] inbound, outbound, context in
             await session.run(caller: caller, inbound: inbound, outbound: outbound, channel: channel, logger: context.logger)
+            withExtendedLifetime(slot) {}
         }
     }
 
     /// The HTTP side of `/v1/ws`: a request that asked for no upgrade, or one that was refused.
     func add(to group: RouterGroup<TidelineRequestContext>) {
         group.get("ws") { request, context -> Response in
-            _ = try context.requireCaller()
+            let caller = try context.requireCaller()
             if case .refused = Self.negotiate(request.headers[.secWebSocketProtocol]) {
                 throw APIError.malformed("unsupported WebSocket subprotocol: this server speaks \(Self.subprotocol)")
             }
+            if let refusal = slots.refusal(for: caller.user) { throw refusal }
             throw APIError.malformed("this route needs a WebSocket upgrade (GET with Upgrade: websocket)")
         }
     }

@@ -33,6 +33,8 @@ struct TestServer {
         // Tests send bursts of commands as one user; the limit has a test of its own.
         configuration.commandRate = 10_000
         configuration.commandBurst = 10_000
+        // Load tests open hundreds of streams as one user; the caps have a test of their own.
+        configuration.maxStreamsPerUser = 10_000
         configure(&configuration)
         let app = try await buildApplication(configuration: configuration, logger: TestDatabase.logger)
         let tokens = await TokenService(secret: secret)
