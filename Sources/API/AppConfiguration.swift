@@ -37,7 +37,8 @@ public struct AppConfiguration: Sendable {
     /// the log readers (projector, reactor, event feed, replays), default 6. Separate so that a
     /// burst of commands never keeps the readers from the log, nor a burst of replays the
     /// commands from the database. The projector, the reactor and the feed hold at most one
-    /// connection each; the rest serve replay pages.
+    /// connection each; the rest serve replay pages, which never take more than that at once
+    /// (``ReadPermits``: pool size minus 3, at least 1).
     public var readerPoolSize: Int = 6
     /// How long `min_event_id` waits for the read model before answering 503, default 2 s.
     public var readYourWritesTimeout: Duration = .seconds(2)

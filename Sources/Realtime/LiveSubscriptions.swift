@@ -22,8 +22,9 @@ public struct LiveSubscriptions: Sendable {
         }
 
         /// Reads from `store`, each read in a short-lived task: the connection's own task stays
-        /// shallow (see ``inShortLivedTask(_:)``).
-        public init(store: EventStore) {
+        /// shallow (see ``inShortLivedTask(_:)``). Each replay page takes one of `pagePermits`
+        /// (see ``ReadPermits``); without them, pages are not limited.
+        public init(store: EventStore, pagePermits: ReadPermits? = nil) {
             room = { id in
                 try await inShortLivedTask {
                     guard let snapshot = try await store.streamState(StreamName.room(id)).snapshot else { return nil }
@@ -31,7 +32,10 @@ public struct LiveSubscriptions: Sendable {
                 }
             }
             events = { after, upTo, filter, limit in
-                try await inShortLivedTask { try await store.readRange(after: after, upTo: upTo, filter: filter, limit: limit) }
+                try await inShortLivedTask {
+                    guard let pagePermits else { return try await store.readRange(after: after, upTo: upTo, filter: filter, limit: limit) }
+                    return try await pagePermits.withPermit { try await store.readRange(after: after, upTo: upTo, filter: filter, limit: limit) }
+                }
             }
         }
     }
