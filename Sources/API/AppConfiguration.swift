@@ -26,8 +26,14 @@ public struct AppConfiguration: Sendable {
     public var commandRate: Double = 20
     /// `--command-burst` / `TIDELINE_COMMAND_BURST`: burst size per user, default 40.
     public var commandBurst: Double = 40
-    /// Largest request body accepted, default 64 KiB.
+    /// `--max-body-bytes` / `TIDELINE_MAX_BODY_BYTES`: largest request body accepted, default 64 KiB.
     public var maxBodySize: Int = 64 * 1024
+    /// `--max-frame-bytes` / `TIDELINE_MAX_FRAME_BYTES`: largest WebSocket frame from a client,
+    /// after decompression, default 64 KiB (contract; 1009 beyond).
+    public var maxFrameBytes: Int = 64 * 1024
+    /// `--max-topics` / `TIDELINE_MAX_TOPICS`: topics per WebSocket connection or SSE stream,
+    /// default 100 (contract).
+    public var maxTopics: Int = 100
     /// `--migrations` / `TIDELINE_MIGRATIONS`: the folder holding `NNN_name.sql` files.
     public var migrationsDirectory: URL
     /// `--database-pool` / `TIDELINE_DB_POOL`: connections in the pool that serves commands and
@@ -44,15 +50,17 @@ public struct AppConfiguration: Sendable {
     public var readYourWritesTimeout: Duration = .seconds(2)
     /// The fallback poll: readers look at the log at least this often even if no doorbell rings.
     public var pollInterval: Duration = .seconds(1)
-    /// How far a live client may fall behind before it is closed (4008, or the end of its SSE
+    /// `--live-queue-limit` / `TIDELINE_LIVE_QUEUE_LIMIT`: how far a live client may fall behind before it is closed (4008, or the end of its SSE
     /// stream) to resume by id: this many items queued for an SSE stream or held during a
     /// replay, and this many KiB not yet taken by a WebSocket's socket (4 MiB by default).
     public var liveQueueLimit: Int = 4096
-    /// WebSocket frames per second per connection before `rate_limited` errors (contract: 50).
+    /// `--ws-frame-rate` / `TIDELINE_WS_FRAME_RATE`: WebSocket frames per second per connection
+    /// before `rate_limited` errors (contract: 50).
     public var webSocketFrameRate: Double = 50
-    /// SSE keep-alive comments at least this often (contract: 15 s).
+    /// `--sse-keep-alive` / `TIDELINE_SSE_KEEP_ALIVE` (seconds): SSE keep-alive comments at least
+    /// this often (contract: 15 s).
     public var keepAliveInterval: Duration = .seconds(15)
-    /// WebSocket pings at this interval; a client that has not answered the previous ping when
+    /// `--ws-ping-interval` / `TIDELINE_WS_PING_INTERVAL` (seconds): WebSocket pings at this interval; a client that has not answered the previous ping when
     /// the next is due is closed with 1001. Default 20 s (so a silent client goes within 40 s).
     public var webSocketPingInterval: Duration = .seconds(20)
     /// `--http-idle-timeout` / `TIDELINE_HTTP_IDLE_TIMEOUT` (seconds): a connection that sends no
@@ -95,6 +103,12 @@ public struct AppConfiguration: Sendable {
         }
         if developmentMode && !allowRemoteDevelopment && !Self.isLoopback(host) {
             throw InvalidConfiguration(description: "refusing development mode on \(host): its token route would mint any user's token, staff included, for anyone who can reach it. Listen on 127.0.0.1, or add --allow-remote-dev (TIDELINE_ALLOW_REMOTE_DEV=1) if that is what you want")
+        }
+        if maxBodySize < 1024 || maxFrameBytes < 1024 || maxTopics < 1 || liveQueueLimit < 16 || webSocketFrameRate <= 0 {
+            throw InvalidConfiguration(description: "limits out of range: bodies and frames need at least 1024 bytes, topics at least 1, the live queue at least 16, the frame rate above 0")
+        }
+        if keepAliveInterval <= .zero || webSocketPingInterval <= .zero {
+            throw InvalidConfiguration(description: "the SSE keep-alive and the WebSocket ping interval must be positive")
         }
         if maxStreamsPerUser < 1 || maxStreams < 1 {
             throw InvalidConfiguration(description: "stream caps must be at least 1 (got \(maxStreamsPerUser) per user, \(maxStreams) in total)")

@@ -89,13 +89,14 @@ public func buildApplication(
     routes.addEventRoutes(to: authenticated)
     let streamSlots = StreamSlots(perUser: configuration.maxStreamsPerUser, total: configuration.maxStreams)
     StreamRoutes(
-        live: live, hub: hub, slots: streamSlots, queueLimit: configuration.liveQueueLimit, keepAliveInterval: configuration.keepAliveInterval
+        live: live, hub: hub, slots: streamSlots, maxTopics: configuration.maxTopics,
+        queueLimit: configuration.liveQueueLimit, keepAliveInterval: configuration.keepAliveInterval
     ).add(to: authenticated)
     let webSockets = WebSocketRoutes(
         session: WebSocketSession(
             routes: routes, live: live, hub: hub, tokens: tokens, commandLimiter: commandLimiter,
             queueLimit: configuration.liveQueueLimit, frameRate: configuration.webSocketFrameRate,
-            sessions: webSocketSessions
+            maxFrameBytes: configuration.maxFrameBytes, maxTopics: configuration.maxTopics, sessions: webSocketSessions
         ),
         auth: auth,
         slots: streamSlots
@@ -115,7 +116,9 @@ public func buildApplication(
         router: router,
         server: WebSocketUpgradeChannel.builder(
             http1: .init(idleTimeout: TimeAmount(configuration.httpIdleTimeout)),
-            webSocket: WebSocketRoutes.serverConfiguration(pingInterval: configuration.webSocketPingInterval),
+            webSocket: WebSocketRoutes.serverConfiguration(
+                pingInterval: configuration.webSocketPingInterval, maxFrameBytes: configuration.maxFrameBytes
+            ),
             headerTimeout: configuration.httpHeaderTimeout,
             decide: webSockets.decide
         ),

@@ -50,6 +50,27 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "Open WebSockets and SSE streams in this process. Env: TIDELINE_MAX_STREAMS.")
     var maxStreams: Int = Environment.int("TIDELINE_MAX_STREAMS") ?? 50_000
 
+    @Option(help: "Largest request body in bytes. Env: TIDELINE_MAX_BODY_BYTES.")
+    var maxBodyBytes: Int = Environment.int("TIDELINE_MAX_BODY_BYTES") ?? 64 * 1024
+
+    @Option(help: "Largest WebSocket frame from a client in bytes, after decompression. Env: TIDELINE_MAX_FRAME_BYTES.")
+    var maxFrameBytes: Int = Environment.int("TIDELINE_MAX_FRAME_BYTES") ?? 64 * 1024
+
+    @Option(help: "Topics per WebSocket connection or SSE stream. Env: TIDELINE_MAX_TOPICS.")
+    var maxTopics: Int = Environment.int("TIDELINE_MAX_TOPICS") ?? 100
+
+    @Option(help: "WebSocket frames per second per connection before rate_limited. Env: TIDELINE_WS_FRAME_RATE.")
+    var wsFrameRate: Double = Environment.double("TIDELINE_WS_FRAME_RATE") ?? 50
+
+    @Option(help: "Live events held during a replay, and KiB of WebSocket backlog, before 4008. Env: TIDELINE_LIVE_QUEUE_LIMIT.")
+    var liveQueueLimit: Int = Environment.int("TIDELINE_LIVE_QUEUE_LIMIT") ?? 4096
+
+    @Option(help: "Seconds between SSE keep-alive comments. Env: TIDELINE_SSE_KEEP_ALIVE.")
+    var sseKeepAlive: Double = Environment.double("TIDELINE_SSE_KEEP_ALIVE") ?? 15
+
+    @Option(help: "Seconds between WebSocket pings. Env: TIDELINE_WS_PING_INTERVAL.")
+    var wsPingInterval: Double = Environment.double("TIDELINE_WS_PING_INTERVAL") ?? 20
+
     @Option(help: "Seconds a connection may stay without a new request. Env: TIDELINE_HTTP_IDLE_TIMEOUT.")
     var httpIdleTimeout: Double = Environment.double("TIDELINE_HTTP_IDLE_TIMEOUT") ?? 60
 
@@ -78,6 +99,13 @@ struct Serve: AsyncParsableCommand {
         configuration.commandBurst = commandBurst
         configuration.databasePoolSize = databasePool
         configuration.readerPoolSize = databaseReaderPool
+        configuration.maxBodySize = maxBodyBytes
+        configuration.maxFrameBytes = maxFrameBytes
+        configuration.maxTopics = maxTopics
+        configuration.webSocketFrameRate = wsFrameRate
+        configuration.liveQueueLimit = liveQueueLimit
+        configuration.keepAliveInterval = try Self.duration(seconds: sseKeepAlive, of: "--sse-keep-alive")
+        configuration.webSocketPingInterval = try Self.duration(seconds: wsPingInterval, of: "--ws-ping-interval")
         configuration.maxStreamsPerUser = maxStreamsPerUser
         configuration.maxStreams = maxStreams
         configuration.httpIdleTimeout = try Self.duration(seconds: httpIdleTimeout, of: "--http-idle-timeout")

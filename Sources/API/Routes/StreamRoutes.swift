@@ -10,13 +10,15 @@ struct StreamRoutes: Sendable {
     let live: LiveSubscriptions
     let hub: Hub
     let slots: StreamSlots
+    /// Topics one stream may name (contract: 100).
+    let maxTopics: Int
     let queueLimit: Int
     let keepAliveInterval: Duration
 
     func add(to group: RouterGroup<TidelineRequestContext>) {
         group.get("stream") { request, context in
             let caller = try context.requireCaller()
-            let topics = try Self.topics(request.uri.queryParameters.get("topics"))
+            let topics = try Self.topics(request.uri.queryParameters.get("topics"), limit: maxTopics)
             // EventSource reconnects with its original URL plus Last-Event-ID: the header wins.
             let since = try request.headers[HTTPField.Name("Last-Event-ID")!].map { try QueryParameters.eventID($0, field: "Last-Event-ID") }
                 ?? QueryParameters.optionalEventID(request, "since")
@@ -103,7 +105,7 @@ struct StreamRoutes: Sendable {
     }
 
     /// `topics=a,b,c`: required, each known, at most 100 (contract section 7).
-    static func topics(_ raw: String?) throws -> [Topic] {
+    static func topics(_ raw: String?, limit: Int) throws -> [Topic] {
         guard let raw, !raw.isEmpty else { throw APIError.validation(field: "topics", "is required: a comma-separated list of topics") }
         var topics: [Topic] = []
         for part in raw.split(separator: ",", omittingEmptySubsequences: false) {
@@ -112,7 +114,7 @@ struct StreamRoutes: Sendable {
             }
             if !topics.contains(topic) { topics.append(topic) }
         }
-        guard topics.count <= 100 else { throw APIError.validation(field: "topics", "at most 100 topics") }
+        guard topics.count <= limit else { throw APIError.validation(field: "topics", "at most \(limit) topics") }
         return topics
     }
 }

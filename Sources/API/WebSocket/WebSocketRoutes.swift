@@ -54,13 +54,13 @@ struct WebSocketRoutes: Sendable {
         return offered.contains(subprotocol) ? .accepted : .refused
     }
 
-    static func serverConfiguration(pingInterval: Duration) -> WebSocketServerConfiguration {
+    static func serverConfiguration(pingInterval: Duration, maxFrameBytes: Int) -> WebSocketServerConfiguration {
         WebSocketServerConfiguration(
-            maxFrameSize: WebSocketSession.maxFrameBytes,
+            maxFrameSize: maxFrameBytes,
             // The extension's own limit is approximate (it inflates into whole buffer allocations,
             // so a little more gets through) and refuses with 1011. Set above the contract's, it
             // only bounds memory; the session enforces 64 KiB exactly, with 1009.
-            extensions: [.perMessageDeflate(maxDecompressedFrameSize: 2 * WebSocketSession.maxFrameBytes)],
+            extensions: [.perMessageDeflate(maxDecompressedFrameSize: 2 * maxFrameBytes)],
             // Contract: a ping every 20 s; a peer silent for 40 s (no pong by the next ping) is dropped.
             autoPing: .enabled(timePeriod: pingInterval)
         )

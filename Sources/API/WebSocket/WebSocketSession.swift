@@ -12,9 +12,6 @@ import Synchronization
 /// straight to the channel (``ChannelSink``), the close frame once the connection ends, and a
 /// watch on the token's expiry.
 struct WebSocketSession: Sendable {
-    static let maxFrameBytes = 64 * 1024
-    static let maxTopics = 100
-
     let routes: RouteContext
     let live: LiveSubscriptions
     let hub: Hub
@@ -25,6 +22,10 @@ struct WebSocketSession: Sendable {
     let queueLimit: Int
     /// Frames per second per connection before `rate_limited` errors (contract: 50).
     let frameRate: Double
+    /// Largest client frame, after decompression (contract: 64 KiB; 1009 beyond).
+    let maxFrameBytes: Int
+    /// Topics one connection may hold (contract: 100).
+    let maxTopics: Int
     /// Where shutdown finds this session to close it with 1001.
     let sessions: WebSocketSessions
     /// How long a client has to read the close frame (and what is queued before it) and answer it.
@@ -145,10 +146,10 @@ struct WebSocketSession: Sendable {
     ) async throws {
         let frameLimiter = CommandRateLimiter(rate: frameRate, burst: frameRate)
         var limitedInARow = 0
-        for try await message in inbound.messages(maxSize: Self.maxFrameBytes) {
+        for try await message in inbound.messages(maxSize: maxFrameBytes) {
             // The library measures fragmented messages and raw frames exactly, but an inflated
             // compressed frame only roughly: the exact 64 KiB limit is checked here.
-            guard message.payloadBytes <= Self.maxFrameBytes else {
+            guard message.payloadBytes <= maxFrameBytes else {
                 connection.close(.messageTooBig)
                 return
             }
@@ -202,8 +203,8 @@ struct WebSocketSession: Sendable {
         switch frame {
         case .subscribe(let ref, let topics, let since):
             let existing = state.values.withLock { Set($0.grants.keys) }
-            guard existing.union(topics).count <= Self.maxTopics else {
-                throw APIError.validation(field: "topics", "at most \(Self.maxTopics) topics per connection")
+            guard existing.union(topics).count <= maxTopics else {
+                throw APIError.validation(field: "topics", "at most \(maxTopics) topics per connection")
             }
             // Subscribing again to a topic starts it afresh from the new `since`.
             let again = state.values.withLock { values in topics.compactMap { values.grants.removeValue(forKey: $0) } }
