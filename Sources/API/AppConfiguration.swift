@@ -60,6 +60,10 @@ public struct AppConfiguration: Sendable {
     /// `--sse-keep-alive` / `TIDELINE_SSE_KEEP_ALIVE` (seconds): SSE keep-alive comments at least
     /// this often (contract: 15 s).
     public var keepAliveInterval: Duration = .seconds(15)
+    /// `--sse-write-timeout` / `TIDELINE_SSE_WRITE_TIMEOUT` (seconds): an SSE stream whose client
+    /// has not taken a write for this long is closed, like a slow WebSocket (4008); default 30 s
+    /// (checked every 30 s, so it goes within 60 s).
+    public var sseWriteTimeout: Duration = .seconds(30)
     /// `--ws-ping-interval` / `TIDELINE_WS_PING_INTERVAL` (seconds): WebSocket pings at this interval; a client that has not answered the previous ping when
     /// the next is due is closed with 1001. Default 20 s (so a silent client goes within 40 s).
     public var webSocketPingInterval: Duration = .seconds(20)
@@ -107,7 +111,7 @@ public struct AppConfiguration: Sendable {
         if maxBodySize < 1024 || maxFrameBytes < 1024 || maxTopics < 1 || liveQueueLimit < 16 || webSocketFrameRate <= 0 {
             throw InvalidConfiguration(description: "limits out of range: bodies and frames need at least 1024 bytes, topics at least 1, the live queue at least 16, the frame rate above 0")
         }
-        if keepAliveInterval <= .zero || webSocketPingInterval <= .zero {
+        if keepAliveInterval <= .zero || webSocketPingInterval <= .zero || sseWriteTimeout <= .zero {
             throw InvalidConfiguration(description: "the SSE keep-alive and the WebSocket ping interval must be positive")
         }
         if maxStreamsPerUser < 1 || maxStreams < 1 {

@@ -90,7 +90,8 @@ public func buildApplication(
     let streamSlots = StreamSlots(perUser: configuration.maxStreamsPerUser, total: configuration.maxStreams)
     StreamRoutes(
         live: live, hub: hub, slots: streamSlots, maxTopics: configuration.maxTopics,
-        queueLimit: configuration.liveQueueLimit, keepAliveInterval: configuration.keepAliveInterval
+        queueLimit: configuration.liveQueueLimit, keepAliveInterval: configuration.keepAliveInterval,
+        writeTimeout: configuration.sseWriteTimeout
     ).add(to: authenticated)
     let webSockets = WebSocketRoutes(
         session: WebSocketSession(

@@ -6,13 +6,15 @@ import NIOCore
 public struct TidelineRequestContext: RequestContext {
     public var coreContext: CoreRequestContextStorage
     public var caller: Caller?
-    /// The connection's event loop: long-lived responses (SSE) run their timers on it.
-    public let eventLoop: any EventLoop
+    /// The connection: long-lived responses (SSE) run their timers on its event loop, and
+    /// close it when the client stops reading.
+    public let channel: any Channel
+    public var eventLoop: any EventLoop { channel.eventLoop }
 
     public init(source: Source) {
         coreContext = .init(source: source)
         caller = nil
-        eventLoop = source.channel.eventLoop
+        channel = source.channel
     }
 
     /// The authenticated caller; routes behind ``AuthMiddleware`` always have one.

@@ -68,6 +68,9 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "Seconds between SSE keep-alive comments. Env: TIDELINE_SSE_KEEP_ALIVE.")
     var sseKeepAlive: Double = Environment.double("TIDELINE_SSE_KEEP_ALIVE") ?? 15
 
+    @Option(help: "Seconds an SSE client may leave a write untaken before its stream is closed. Env: TIDELINE_SSE_WRITE_TIMEOUT.")
+    var sseWriteTimeout: Double = Environment.double("TIDELINE_SSE_WRITE_TIMEOUT") ?? 30
+
     @Option(help: "Seconds between WebSocket pings. Env: TIDELINE_WS_PING_INTERVAL.")
     var wsPingInterval: Double = Environment.double("TIDELINE_WS_PING_INTERVAL") ?? 20
 
@@ -105,6 +108,7 @@ struct Serve: AsyncParsableCommand {
         configuration.webSocketFrameRate = wsFrameRate
         configuration.liveQueueLimit = liveQueueLimit
         configuration.keepAliveInterval = try Self.duration(seconds: sseKeepAlive, of: "--sse-keep-alive")
+        configuration.sseWriteTimeout = try Self.duration(seconds: sseWriteTimeout, of: "--sse-write-timeout")
         configuration.webSocketPingInterval = try Self.duration(seconds: wsPingInterval, of: "--ws-ping-interval")
         configuration.maxStreamsPerUser = maxStreamsPerUser
         configuration.maxStreams = maxStreams

@@ -1,4 +1,7 @@
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 import HTTPTypes
 import NIOCore
 import Testing
@@ -61,6 +64,68 @@ import Testing
                     #expect(first == 101)
                     Self.expectRefused(try await upgradeHandshake(port: port, path: "/v1/ws?access_token=\(bob)", offering: [:]))
                 }
+            }
+        }
+    }
+}
+
+/// An SSE client that keeps its connection open but stops reading is closed once a write has
+/// waited longer than the write timeout, as a slow WebSocket is (4008): its slot comes back.
+@Suite struct SSEWriteTimeoutTests {
+    /// A plain socket that sends `request`, reads the first bytes of the answer (returned), and
+    /// reads nothing more; the caller closes it.
+    static func connectWithoutReading(port: Int, request: String) throws -> (socket: Int32, head: String) {
+        struct SocketFailed: Error {}
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        var size: Int32 = 2048
+        setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, socklen_t(MemoryLayout<Int32>.size))
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        address.sin_port = in_port_t(UInt16(port).bigEndian)
+        let connected = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) == 0 }
+        }
+        let bytes = Array(request.utf8)
+        guard connected, send(fd, bytes, bytes.count, 0) == bytes.count else {
+            close(fd)
+            throw SocketFailed()
+        }
+        // A blocking read, bounded: the answer's first bytes arrive within milliseconds.
+        var limit = timeval(tv_sec: 30, tv_usec: 0)
+        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &limit, socklen_t(MemoryLayout<timeval>.size))
+        var head = [UInt8](repeating: 0, count: 64)
+        let received = recv(fd, &head, head.count, 0)
+        return (fd, String(decoding: head.prefix(max(0, received)), as: UTF8.self))
+    }
+
+    @Test func anSSEClientThatStopsReadingIsClosedAndItsSlotComesBack() async throws {
+        try await TestServer.run(configure: {
+            $0.maxStreamsPerUser = 1
+            $0.liveQueueLimit = 16
+            $0.keepAliveInterval = .seconds(1)
+            $0.sseWriteTimeout = .seconds(2)
+        }) { server in
+            let port = server.client.port!
+            let room = TestServer.uniqueID("room")
+            try await server.createRoom(room, by: "bob")
+            let alice = try await server.token("alice")
+            // A connection that never reads, with a small receive buffer: once the kernel's
+            // buffers are full, the server's writes stop completing.
+            let stalled = try Self.connectWithoutReading(
+                port: port, request: "GET /v1/stream?topics=room:\(room)&access_token=\(alice) HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"
+            )
+            defer { close(stalled.socket) }
+            #expect(stalled.head.hasPrefix("HTTP/1.1 200"), "\(stalled.head)")
+            // It holds alice's only slot. (Probes are WebSocket handshakes: they hang up at once.)
+            #expect(try await upgradeHandshake(port: port, path: "/v1/ws?access_token=\(alice)", offering: [:]).status == 429)
+            // More than the kernel's socket buffers take (they grow to a few MB on loopback).
+            let bob = try await server.token("bob")
+            try await ConcurrentClient.postMessages(2500, port: port, room: room, token: bob) { n in
+                "\(n) " + String(repeating: "x", count: 3000)
+            }
+            try await eventually("the stalled stream to be closed and its slot given back") {
+                try await upgradeHandshake(port: port, path: "/v1/ws?access_token=\(alice)", offering: [:]).status == 101
             }
         }
     }

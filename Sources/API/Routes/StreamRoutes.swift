@@ -4,6 +4,7 @@ import Hummingbird
 import NIOCore
 import Realtime
 import ServiceLifecycle
+import Synchronization
 
 /// `GET /v1/stream`: Server-Sent Events (contract section 5).
 struct StreamRoutes: Sendable {
@@ -14,6 +15,8 @@ struct StreamRoutes: Sendable {
     let maxTopics: Int
     let queueLimit: Int
     let keepAliveInterval: Duration
+    /// A write to the client pending this long ends the stream (checked with each keep-alive).
+    let writeTimeout: Duration
 
     func add(to group: RouterGroup<TidelineRequestContext>) {
         group.get("stream") { request, context in
@@ -36,12 +39,25 @@ struct StreamRoutes: Sendable {
             return Response(status: .ok, headers: headers, body: ResponseBody { writer in
                 let sink = StreamSink(limit: queueLimit)
                 let connection = hub.connect(user: caller.user, sink: sink, heldLimit: queueLimit)
+                // A client that keeps the connection open but stops reading leaves a write (or
+                // the final flush) pending for good once the socket's buffers are full; neither
+                // the hub's verdict (too slow) nor the end of the stream would ever be reached.
+                // A watchdog on the connection's event loop closes it instead.
+                let pendingWrite = PendingWrite()
+                let watchdog = context.eventLoop.scheduleRepeatedTask(
+                    initialDelay: TimeAmount(writeTimeout), delay: TimeAmount(writeTimeout)
+                ) { [channel = context.channel, writeTimeout] _ in
+                    guard pendingWrite.longerThan(writeTimeout) else { return }
+                    connection.close(.tooSlow)
+                    channel.close(promise: nil)
+                }
+                defer { watchdog.cancel() }
                 do {
                     try await request.body.consumeWithCancellationOnInboundClose { _ in
                         try await withGracefulShutdownHandler {
                             try await stream(
                                 connection, sink: sink, topics: topics, since: since, caller: caller,
-                                eventLoop: context.eventLoop, to: &writer
+                                eventLoop: context.eventLoop, pendingWrite: pendingWrite, to: &writer
                             )
                         } onGracefulShutdown: {
                             connection.close(.goingAway)
@@ -52,7 +68,9 @@ struct StreamRoutes: Sendable {
                     // stream is over, and the hub must forget the connection below.
                 }
                 hub.disconnect(connection)
+                pendingWrite.start()
                 try? await writer.finish(nil)
+                pendingWrite.end()
                 withExtendedLifetime(slot) {}
             })
         }
@@ -60,9 +78,11 @@ struct StreamRoutes: Sendable {
 
     private func stream(
         _ connection: LiveConnection, sink: StreamSink, topics: [Topic], since: Int64?, caller: Caller,
-        eventLoop: any EventLoop, to writer: inout any ResponseBodyWriter
+        eventLoop: any EventLoop, pendingWrite: PendingWrite, to writer: inout any ResponseBodyWriter
     ) async throws {
+        pendingWrite.start()
         try await writer.write(ByteBuffer(string: "retry: 2000\n\n"))
+        pendingWrite.end()
         do {
             _ = try await live.subscribe(connection, to: topics, user: caller.user, isStaff: caller.isStaff, since: since) { page in
                 // A page of the replay, one write.
@@ -71,7 +91,9 @@ struct StreamRoutes: Sendable {
                     let event = replayed.event
                     buffer.writeString(FeedEvent.serverSentEvent(position: event.position, type: event.type, envelopeJSON: event.envelopeJSON))
                 }
+                pendingWrite.start()
                 try await writer.write(buffer)
+                pendingWrite.end()
             }
         } catch let refusal as LiveSubscriptions.Refusal {
             // Refused after the 200 (the caller left a private room meanwhile): say so and end.
@@ -90,6 +112,8 @@ struct StreamRoutes: Sendable {
             keepAlives.cancel()
         }
         for await item in sink.items {
+            pendingWrite.start()
+            defer { pendingWrite.end() }
             switch item {
             case .event(_, let event):
                 try await writer.write(event.serverSentEvent)
@@ -148,5 +172,18 @@ extension LiveSubscriptions {
         } catch Refusal.forbidden(let detail) {
             throw APIError.forbidden(detail)
         }
+    }
+}
+
+/// When the write in progress started, if one is: a write pending too long means the client
+/// stopped reading.
+final class PendingWrite: Sendable {
+    private let startedAt = Mutex<ContinuousClock.Instant?>(nil)
+
+    func start() { startedAt.withLock { $0 = .now } }
+    func end() { startedAt.withLock { $0 = nil } }
+
+    func longerThan(_ limit: Duration) -> Bool {
+        startedAt.withLock { $0.map { $0.duration(to: .now) > limit } ?? false }
     }
 }
