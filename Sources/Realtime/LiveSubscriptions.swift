@@ -64,6 +64,9 @@ public struct LiveSubscriptions: Sendable {
         var privateRoom: Bool
         var filter: EventFilter
 
+        /// Whether only staff may hold this grant (every customer's orders).
+        public var requiresStaff: Bool { key == .allOrders }
+
         /// Whether a stored event the store's filter returned belongs to this topic (by its
         /// stream or category: no need to decode its data).
         func covers(_ event: RecordedEvent) -> Bool {

@@ -75,6 +75,37 @@ import WSCompression
         }
     }
 
+    /// Staff's token replaced by a customer's (same user): the staff-wide `orders` topic is
+    /// dropped with an `error`, and other customers' orders stop arriving. (Events reach a
+    /// connection in id order, so a room message posted after the order is the fence.)
+    @Test func anAuthFrameWithFewerRightsDropsTheTopicsItMayNotHold() async throws {
+        try await TestServer.run { server in
+            let room = TestServer.uniqueID("room")
+            try await server.createRoom(room, by: "alice")
+            let staff = try await server.token("alice", staff: true)
+            let customer = try await server.token("alice")
+            let order = #"{"items":[{"sku":"sku-1","quantity":1,"unit_price_cents":100}],"currency":"EUR"}"#
+            try await withHangGuard {
+                try await server.client.ws("/v1/ws?access_token=\(staff)") { inbound, outbound, _ in
+                    var frames = FrameReader(inbound)
+                    try await outbound.write(.text(#"{"type":"subscribe","ref":"s","topics":["orders","room:\#(room)"]}"#))
+                    _ = try await frames.until { $0.frameType == "caught_up" }
+                    try await outbound.write(.text(#"{"type":"auth","ref":"a","token":"\#(customer)"}"#))
+                    let answers = try await frames.until { $0.frameType == "ack" }
+                    let dropped = answers.first { $0.frameType == "error" }
+                    #expect(dropped?[member: "code"]?.asString == "forbidden", "\(answers)")
+                    #expect(dropped?[member: "message"]?.asString?.contains("orders") == true, "\(answers)")
+                    #expect(try await server.post("/v1/orders", as: "carol", json: order).status == .created)
+                    #expect(try await server.postMessage("fence", in: room, by: "alice").status == .created)
+                    let after = try await frames.until { $0.frameType == "event" && $0[member: "topic"]?.asString == "room:\(room)" }
+                    #expect(!after.contains { $0[member: "topic"]?.asString == "orders" }, "\(after)")
+                    try await outbound.close(.normalClosure, reason: nil)
+                    try await readUntilClosed(frames)
+                }
+            }
+        }
+    }
+
     @Test func anSSEStreamEndsWhenItsTokenExpires() async throws {
         try await TestServer.run { server in
             let room = TestServer.uniqueID("room")

@@ -243,7 +243,21 @@ struct WebSocketSession: Sendable {
         case .auth(let ref, let token):
             guard let renewed = await tokens.verify(token) else { throw APIError.unauthorized("the token is malformed, wrongly signed or expired") }
             guard renewed.user == caller.user else { throw APIError.forbidden("the token is for another user") }
-            state.values.withLock { $0.caller = renewed }
+            // A token with fewer rights keeps only what it may hold: a topic subscribed with
+            // staff's scope (every customer's orders) is dropped, with an error saying so.
+            let dropped = state.values.withLock { values -> [LiveSubscriptions.Grant] in
+                values.caller = renewed
+                guard !renewed.isStaff else { return [] }
+                let lost = values.grants.values.filter(\.requiresStaff)
+                for grant in lost { values.grants[grant.topic] = nil }
+                return lost
+            }
+            live.unsubscribe(connection, from: dropped)
+            for grant in dropped {
+                state.sink.writeReply(ServerFrame.error(
+                    nil, code: "forbidden", message: "the new token is not staff's: unsubscribed from \(grant.topic)"
+                ))
+            }
             state.sink.writeReply(ServerFrame.ack(ref))
         case .ping(let ref):
             state.sink.writeReply(ServerFrame.pong(ref))
