@@ -18,13 +18,23 @@ public final class StreamSlots: Sendable {
             self.total = total
         }
 
-        func hasRoom(for user: String) -> Bool { open < total && byUser[user, default: 0] < perUser }
+        /// Why `user` may not open another stream now, or nil.
+        func refusal(for user: String) -> APIError? {
+            let detail: String
+            if byUser[user, default: 0] >= perUser {
+                detail = "too many open streams (WebSocket and SSE) for this user; close one or retry later"
+            } else if open >= total {
+                detail = "the server holds as many streams as it allows; retry later"
+            } else {
+                return nil
+            }
+            return .init(status: .tooManyRequests, code: "rate_limited", detail: detail, retryAfter: StreamSlots.retryAfter)
+        }
 
-        mutating func take(for user: String) -> Bool {
-            guard hasRoom(for: user) else { return false }
+        mutating func take(for user: String) throws(APIError) {
+            if let refusal = refusal(for: user) { throw refusal }
             open += 1
             byUser[user, default: 0] += 1
-            return true
         }
 
         mutating func give(for user: String) {
@@ -50,22 +60,14 @@ public final class StreamSlots: Sendable {
         counts = Mutex(Counts(perUser: perUser, total: total))
     }
 
-    /// A slot for one of `user`'s streams, or nil at either cap.
-    func take(for user: String) -> Slot? {
-        guard counts.withLock({ $0.take(for: user) }) else { return nil }
+    /// A slot for one of `user`'s streams; at either cap, the 429 to answer.
+    func take(for user: String) throws(APIError) -> Slot {
+        try counts.withLock { (counts) throws(APIError) in try counts.take(for: user) }
         return Slot { [self] in counts.withLock { $0.give(for: user) } }
     }
 
-    /// The refusal `user` gets now, if any.
+    /// The refusal `user` would get now, if any (what a refused WebSocket upgrade is answered).
     func refusal(for user: String) -> APIError? {
-        let (room, perUserFull) = counts.withLock { ($0.hasRoom(for: user), $0.byUser[user, default: 0] >= $0.perUser) }
-        if room { return nil }
-        let detail = perUserFull
-            ? "too many open streams (WebSocket and SSE) for this user; close one or retry later"
-            : "the server holds as many streams as it allows; retry later"
-        return .init(status: .tooManyRequests, code: "rate_limited", detail: detail, retryAfter: Self.retryAfter)
+        counts.withLock { $0.refusal(for: user) }
     }
-
-    /// Streams open now (tests, metrics).
-    public var openCount: Int { counts.withLock { $0.open } }
 }

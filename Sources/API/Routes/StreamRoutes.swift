@@ -15,7 +15,7 @@ struct StreamRoutes: Sendable {
     let maxTopics: Int
     let queueLimit: Int
     let keepAliveInterval: Duration
-    /// A write to the client pending this long ends the stream (checked with each keep-alive).
+    /// A write to the client pending this long ends the stream (a watchdog checks this often).
     let writeTimeout: Duration
 
     func add(to group: RouterGroup<TidelineRequestContext>) {
@@ -28,9 +28,7 @@ struct StreamRoutes: Sendable {
             // Refusals answer 403/422 before the stream starts; `subscribe` authorizes again once
             // the hub routes the topics here (a member may leave in between).
             _ = try await live.authorizeForAPI(topics, caller: caller)
-            guard let slot = slots.take(for: caller.user) else {
-                throw slots.refusal(for: caller.user) ?? .rateLimited(retryAfter: StreamSlots.retryAfter)
-            }
+            let slot = try slots.take(for: caller.user)
             let headers: HTTPFields = [
                 .contentType: "text/event-stream; charset=utf-8",
                 .cacheControl: "no-cache",
@@ -68,9 +66,7 @@ struct StreamRoutes: Sendable {
                     // stream is over, and the hub must forget the connection below.
                 }
                 hub.disconnect(connection)
-                pendingWrite.start()
-                try? await writer.finish(nil)
-                pendingWrite.end()
+                try? await pendingWrite.timing { try await writer.finish(nil) }
                 withExtendedLifetime(slot) {}
             })
         }
@@ -80,9 +76,7 @@ struct StreamRoutes: Sendable {
         _ connection: LiveConnection, sink: StreamSink, topics: [Topic], since: Int64?, caller: Caller,
         eventLoop: any EventLoop, pendingWrite: PendingWrite, to writer: inout any ResponseBodyWriter
     ) async throws {
-        pendingWrite.start()
-        try await writer.write(ByteBuffer(string: "retry: 2000\n\n"))
-        pendingWrite.end()
+        try await pendingWrite.timing { try await writer.write(ByteBuffer(string: "retry: 2000\n\n")) }
         do {
             _ = try await live.subscribe(connection, to: topics, user: caller.user, isStaff: caller.isStaff, since: since) { page in
                 // A page of the replay, one write.
@@ -91,9 +85,7 @@ struct StreamRoutes: Sendable {
                     let event = replayed.event
                     buffer.writeString(FeedEvent.serverSentEvent(position: event.position, type: event.type, envelopeJSON: event.envelopeJSON))
                 }
-                pendingWrite.start()
-                try await writer.write(buffer)
-                pendingWrite.end()
+                try await pendingWrite.timing { try await writer.write(buffer) }
             }
         } catch let refusal as LiveSubscriptions.Refusal {
             // Refused after the 200 (the caller left a private room meanwhile): say so and end.
@@ -112,19 +104,14 @@ struct StreamRoutes: Sendable {
             keepAlives.cancel()
         }
         for await item in sink.items {
-            pendingWrite.start()
-            defer { pendingWrite.end() }
-            switch item {
-            case .event(_, let event):
-                try await writer.write(event.serverSentEvent)
+            let bytes = switch item {
+            case .event(_, let event): event.serverSentEvent
             case .typing(let topic, let user, let state):
-                let data = #"{"topic":\#(jsonString(topic.description)),"user":\#(jsonString(user)),"state":"\#(state)"}"#
-                try await writer.write(ByteBuffer(string: "event: typing\ndata: \(data)\n\n"))
-            case .revoked(let topic):
-                try await writer.write(ByteBuffer(string: ": subscription to \(topic) ended\n\n"))
-            case .keepAlive:
-                try await writer.write(ByteBuffer(string: ": keep-alive\n\n"))
+                ByteBuffer(string: "event: typing\ndata: " + #"{"topic":\#(jsonString(topic.description)),"user":\#(jsonString(user)),"state":"\#(state)"}"# + "\n\n")
+            case .revoked(let topic): ByteBuffer(string: ": subscription to \(topic) ended\n\n")
+            case .keepAlive: ByteBuffer(string: ": keep-alive\n\n")
             }
+            try await pendingWrite.timing { try await writer.write(bytes) }
         }
     }
 
@@ -180,8 +167,12 @@ extension LiveSubscriptions {
 final class PendingWrite: Sendable {
     private let startedAt = Mutex<ContinuousClock.Instant?>(nil)
 
-    func start() { startedAt.withLock { $0 = .now } }
-    func end() { startedAt.withLock { $0 = nil } }
+    /// Runs `write`, marked as pending while it runs.
+    func timing(_ write: () async throws -> Void) async rethrows {
+        startedAt.withLock { $0 = .now }
+        defer { startedAt.withLock { $0 = nil } }
+        try await write()
+    }
 
     func longerThan(_ limit: Duration) -> Bool {
         startedAt.withLock { $0.map { $0.duration(to: .now) > limit } ?? false }

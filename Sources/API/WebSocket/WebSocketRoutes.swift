@@ -26,7 +26,7 @@ struct WebSocketRoutes: Sendable {
         case .refused: return nil
         }
         // Held until the session ends (or the upgrade is dropped): see StreamSlots.Slot.
-        guard let slot = slots.take(for: caller.user) else { return nil }
+        guard let slot = try? slots.take(for: caller.user) else { return nil }
         return WebSocketUpgradeChannel.Upgrade(headers: headers) { [session] inbound, outbound, context in
             await session.run(caller: caller, inbound: inbound, outbound: outbound, channel: channel, logger: context.logger)
             withExtendedLifetime(slot) {}
