@@ -199,6 +199,50 @@ import WSClient
         }
     }
 
+    /// Bob leaves a private room while his subscription to it is being set up, many times over,
+    /// with the leave and the subscribe racing: whichever wins, he is refused or sees his
+    /// departure and the end of the subscription, and never a message posted after he left.
+    /// A public room he follows throughout marks the end: events reach one connection in id
+    /// order across topics, so a message posted before the marker would arrive before it.
+    @Test func aMemberLeavingWhileSubscribingNeverKeepsTheRoom() async throws {
+        try await TestServer.run { server in
+            let lobby = TestServer.uniqueID("lobby")
+            try await server.createRoom(lobby, by: "alice")
+            let token = try await server.token("bob")
+            try await server.client.ws("/v1/ws?access_token=\(token)") { inbound, outbound, _ in
+                var frames = FrameReader(inbound)
+                try await outbound.write(.text(#"{"type":"subscribe","ref":"lobby","topics":["room:\#(lobby)"]}"#))
+                _ = try await frames.until { $0.frameType == "caught_up" }
+                for round in 1...25 {
+                    let room = TestServer.uniqueID("secret")
+                    try await server.createRoom(room, by: "alice", visibility: "private")
+                    _ = try await server.post("/v1/rooms/\(room)/members", as: "alice", json: #"{"user":"bob"}"#)
+                    try await withThrowingTaskGroup(of: Void.self) { group in
+                        group.addTask {
+                            let left = try await ConcurrentClient.post(
+                                port: server.client.port!, path: "/v1/rooms/\(room)/leave", token: token, json: "{}"
+                            )
+                            #expect(left.status == 200)
+                        }
+                        try await outbound.write(.text(#"{"type":"subscribe","ref":"\#(round)","topics":["room:\#(room)"]}"#))
+                        try await group.waitForAll()
+                    }
+                    _ = try await server.postMessage("after \(round)", in: room, by: "alice")
+                    _ = try await server.postMessage("marker \(round)", in: lobby, by: "alice")
+                    let seen = try await frames.until {
+                        $0[member: "event"]?[member: "data"]?[member: "text"]?.asString == "marker \(round)"
+                    }
+                    let texts = seen.compactMap { $0[member: "event"]?[member: "data"]?[member: "text"]?.asString }
+                    #expect(!texts.contains("after \(round)"), "round \(round): bob still received the room")
+                    // Refused, or subscribed and then ended: either way an error ends the topic.
+                    let ended = seen.contains { $0.frameType == "error" && $0[member: "code"]?.asString == "forbidden" }
+                    #expect(ended, "round \(round): the subscription neither refused nor ended")
+                }
+                try await outbound.close(.normalClosure, reason: nil)
+            }
+        }
+    }
+
     @Test func aWebSocketHandshakeWithoutAValidTokenIsRefusedBeforeUpgrading() async throws {
         try await TestServer.run { server in
             await #expect(throws: (any Error).self) {
