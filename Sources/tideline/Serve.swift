@@ -80,6 +80,9 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "Seconds a new connection has to send its first request's headers. Env: TIDELINE_HTTP_HEADER_TIMEOUT.")
     var httpHeaderTimeout: Double = Environment.double("TIDELINE_HTTP_HEADER_TIMEOUT") ?? 10
 
+    @Option(help: "Seconds SIGTERM waits for streams and background work to stop before cancelling them (and 5 s more before the process is ended). Env: TIDELINE_SHUTDOWN_TIMEOUT.")
+    var shutdownTimeout: Double = Environment.double("TIDELINE_SHUTDOWN_TIMEOUT") ?? 10
+
     @Option(help: "Log level (trace, debug, info, notice, warning, error). Env: LOG_LEVEL.")
     var logLevel: String = Environment.string("LOG_LEVEL") ?? "info"
 
@@ -126,15 +129,25 @@ struct Serve: AsyncParsableCommand {
         let app = try await buildApplication(
             configuration: configuration, logger: logger, metrics: registry, webSocketSessions: webSocketSessions
         )
+        let limit = try Self.duration(seconds: shutdownTimeout, of: "--shutdown-timeout")
+        let clock = ShutdownClock()
         // Hummingbird's own group has no shutdown deadline: one stuck stream would hang SIGTERM.
         var groupConfiguration = ServiceGroupConfiguration(
-            // After the app, so it stops first: it closes WebSockets with 1001 before the server quiesces.
-            services: [app, webSocketSessions], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger
+            // After the app, so it stops first: it closes WebSockets with 1001 before the server
+            // quiesces. The clock is last, so it hears the signal before anything stops.
+            services: [app, webSocketSessions, clock], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger
         )
-        groupConfiguration.maximumGracefulShutdownDuration = .seconds(10)
+        // Past the limit, what is left is cancelled; a task that ignores cancellation for 5 s
+        // more ends the process (ServiceGroup's fatalError) instead of hanging it.
+        groupConfiguration.maximumGracefulShutdownDuration = limit
+        groupConfiguration.maximumCancellationDuration = Self.cancellationLimit
         let group = ServiceGroup(configuration: groupConfiguration)
         try await group.run()
+        clock.report(limit: limit, logger: logger)
     }
+
+    /// How long cancellation may take after the graceful limit before the process is ended.
+    static let cancellationLimit = Duration.seconds(5)
 
     /// Seconds given on the command line as a duration: a finite number above 0 and at most a
     /// day (a conversion of anything else would trap or mean nothing).
