@@ -25,12 +25,14 @@ public final class OrderNotificationReactor: Service {
     let doorbell: Doorbell
     let ringer: DoorbellRinger
     let logger: Logger
+    let undecodable: UndecodableEventReport
 
     public init(client: PostgresClient, doorbell: Doorbell, ringer: DoorbellRinger, logger: Logger) {
         self.client = client
         self.doorbell = doorbell
         self.ringer = ringer
         self.logger = logger
+        undecodable = UndecodableEventReport(reader: "order_notifications", logger: logger)
     }
 
     public func run() async throws {
@@ -96,7 +98,13 @@ public final class OrderNotificationReactor: Service {
                     }
                     return (page.hasPendingCommits ? .pendingCommits : .caughtUp, false, nil)
                 }
-                guard case .orderCreated(let order) = try DomainEvent.decode(type: recorded.type, data: Data(recorded.data.utf8)) else {
+                let decoded = DomainEvent.read(type: recorded.type, data: Data(recorded.data.utf8))
+                guard case .success(.orderCreated(let order)) = decoded else {
+                    // An order this build cannot read gets no notification: the reactor moves on
+                    // rather than retrying it forever (see `UndecodableEvent`).
+                    if case .failure(let problem) = decoded {
+                        undecodable.report(recorded, reason: problem.reason.rawValue, detail: problem.detail, outcome: "no notification sent")
+                    }
                     try await Self.checkpoint.store(recorded.position, on: connection, logger: logger)
                     return (.moreAvailable, false, recorded.position)
                 }

@@ -17,6 +17,7 @@ public final class ReadModelProjector: Service {
     let progress: ProjectionProgress
     let logger: Logger
     let batchSize: Int
+    let undecodable: UndecodableEventReport
 
     public init(client: PostgresClient, doorbell: Doorbell, progress: ProjectionProgress, logger: Logger, batchSize: Int = 500) {
         self.client = client
@@ -24,6 +25,7 @@ public final class ReadModelProjector: Service {
         self.progress = progress
         self.logger = logger
         self.batchSize = batchSize
+        undecodable = UndecodableEventReport(reader: "read_model", logger: logger)
     }
 
     public func run() async throws {
@@ -37,7 +39,9 @@ public final class ReadModelProjector: Service {
             try await connection.withTransaction(logger: logger) { connection in
                 let checkpoint = try await Self.checkpoint.lockAndRead(on: connection, logger: logger)
                 let page = try await EventStore.readAll(after: checkpoint, limit: batchSize, on: connection, logger: logger)
-                try await ReadModelWriter.apply(page.events, on: connection, logger: logger)
+                try await ReadModelWriter.apply(page.events, on: connection, logger: logger) { event, problem in
+                    undecodable.report(event, reason: problem.reason.rawValue, detail: problem.detail, outcome: "skipped")
+                }
                 guard let last = page.events.last else { return (checkpoint, page) }
                 // The read tables are derived from the log: this commit need not wait for the disk.
                 try await Checkpoint.commitWithoutWaitingForDisk(on: connection, logger: logger)

@@ -19,18 +19,26 @@ import PostgresNIO
 /// `ReadModelBatchTests` checks this against one-event batches. Statements tolerate a replay
 /// (ON CONFLICT DO NOTHING), although the checkpoint makes replays not happen.
 enum ReadModelWriter {
-    static func apply(_ events: [RecordedEvent], on connection: PostgresConnection, logger: Logger) async throws {
-        for run in try runs(of: events) {
+    /// - Parameter undecodable: told of each event this build cannot read; it is skipped (see
+    ///   ``UndecodableEvent``).
+    static func apply(
+        _ events: [RecordedEvent], on connection: PostgresConnection, logger: Logger,
+        undecodable: (RecordedEvent, UndecodableEvent) -> Void
+    ) async throws {
+        for run in runs(of: events, undecodable: undecodable) {
             try await run.write(on: connection, logger: logger)
         }
     }
 
     /// The batch as runs, lane after lane, each lane's runs in log order.
-    static func runs(of events: [RecordedEvent]) throws -> [ReadModelRun] {
+    static func runs(of events: [RecordedEvent], undecodable: (RecordedEvent, UndecodableEvent) -> Void) -> [ReadModelRun] {
         var lanes = [[ReadModelRun]](repeating: [], count: ReadModelRun.Lane.allCases.count)
         for recorded in events {
-            // Types this build does not know are skipped: a newer server may have written them.
-            guard let event = try DomainEvent.decode(type: recorded.type, data: Data(recorded.data.utf8)) else { continue }
+            let event: DomainEvent
+            switch DomainEvent.read(type: recorded.type, data: Data(recorded.data.utf8)) {
+            case .success(let decoded): event = decoded
+            case .failure(let problem): undecodable(recorded, problem); continue
+            }
             let projected = ProjectedEvent(position: recorded.position, occurredAt: recorded.occurredAt, event: event)
             let kind = ReadModelRun.Kind(event)
             let lane = kind.lane.rawValue

@@ -11,6 +11,7 @@ public final class EventFeed: Service {
     let doorbell: Doorbell
     let logger: Logger
     let batchSize: Int
+    let undecodable: UndecodableEventReport
 
     public init(store: EventStore, hub: Hub, doorbell: Doorbell, logger: Logger, batchSize: Int = 500) {
         self.store = store
@@ -18,6 +19,7 @@ public final class EventFeed: Service {
         self.doorbell = doorbell
         self.logger = logger
         self.batchSize = batchSize
+        undecodable = UndecodableEventReport(reader: "live_feed", logger: logger)
     }
 
     public func run() async throws {
@@ -33,7 +35,13 @@ public final class EventFeed: Service {
         }
         await LogFollower(name: "event feed", doorbell: doorbell, logger: logger).run {
             let page = try await self.store.readAll(after: self.hub.position, limit: self.batchSize)
-            self.hub.publish(page.events.map(FeedEvent.init))
+            self.hub.publish(page.events.map { recorded in
+                let event = FeedEvent(recorded)
+                if let problem = event.undecodable {
+                    self.undecodable.report(recorded, reason: problem.reason.rawValue, detail: problem.detail, outcome: "delivered as stored")
+                }
+                return event
+            })
             if page.events.count == self.batchSize { return .moreAvailable }
             return page.hasPendingCommits ? .pendingCommits : .caughtUp
         }

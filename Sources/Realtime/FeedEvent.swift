@@ -17,21 +17,22 @@ public struct FeedEvent: Sendable {
     /// message: encoded once, shared (not copied) by every connection they are written to.
     public let webSocketPayloads: [Topic: ByteBuffer]
     public let serverSentEvent: ByteBuffer
+    /// Why this build cannot read the event, if it cannot. It is delivered all the same, as a
+    /// replay would deliver it (see ``UndecodableEvent``).
+    public let undecodable: UndecodableEvent?
 
     public init(_ event: RecordedEvent) {
         position = event.position
         type = event.type
         envelopeJSON = event.envelopeJSON
-        let decoded = try? DomainEvent.decode(type: event.type, data: Data(event.data.utf8))
+        // Routed by its stream, as a replay selects it, not by its type: live and replay agree
+        // even on an event this build cannot read.
+        let decoded = DomainEvent.read(type: event.type, data: Data(event.data.utf8))
+        keys = Self.routingKeys(of: event, decoded: decoded)
         switch decoded {
-        case .roomCreated(let e)?: keys = [.room(e.roomId)]; departure = nil
-        case .memberJoined(let e)?: keys = [.room(e.roomId)]; departure = nil
-        case .memberLeft(let e)?: keys = [.room(e.roomId)]; departure = (e.roomId, e.user)
-        case .messagePosted(let e)?: keys = [.room(e.roomId)]; departure = nil
-        case .orderCreated(let e)?: keys = [.ordersOf(e.customerId), .allOrders]; departure = nil
-        case .notificationSent(let e)?: keys = [.notificationsOf(e.userId)]; departure = nil
-        case .notificationRead(let e)?: keys = [.notificationsOf(e.userId)]; departure = nil
-        case nil: keys = []; departure = nil
+        case .success(.memberLeft(let e)): departure = (e.roomId, e.user); undecodable = nil
+        case .success: departure = nil; undecodable = nil
+        case .failure(let problem): departure = nil; undecodable = problem
         }
         var payloads: [Topic: ByteBuffer] = [:]
         for key in keys where payloads[key.topic] == nil {
@@ -39,6 +40,29 @@ public struct FeedEvent: Sendable {
         }
         webSocketPayloads = payloads
         serverSentEvent = ByteBuffer(string: Self.serverSentEvent(position: position, type: type, envelopeJSON: envelopeJSON))
+    }
+
+    /// The audiences of `event`'s stream: a room's subscribers, a user's notifications, every
+    /// order reader and the order's customer (from `customer_id`, read even when the rest of
+    /// the data is not).
+    static func routingKeys(of event: RecordedEvent, decoded: Result<DomainEvent, UndecodableEvent>) -> [RoutingKey] {
+        let id = String(event.streamName.dropFirst(event.category.count + 1))
+        guard !id.isEmpty else { return [] }
+        switch event.category {
+        case StreamName.roomCategory:
+            return [.room(id)]
+        case StreamName.notificationCategory:
+            return [.notificationsOf(id)]
+        case StreamName.orderCategory:
+            struct Customer: Decodable { var customer_id: String }
+            let customer: String? = switch decoded {
+            case .success(.orderCreated(let order)): order.customerId
+            default: (try? JSONDecoder().decode(Customer.self, from: Data(event.data.utf8)))?.customer_id
+            }
+            return customer.map { [.ordersOf($0), .allOrders] } ?? [.allOrders]
+        default:
+            return []
+        }
     }
 
     /// The SSE message (contract section 5) of an event.

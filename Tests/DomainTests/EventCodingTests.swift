@@ -115,6 +115,22 @@ import Testing
         }
     }
 
+    @Test func readSaysWhyAnEventCannotBeDecodedWithoutQuotingItsData() {
+        #expect(DomainEvent.read(type: "chat.reaction_added", data: Data(#"{"room_id":"general"}"#.utf8))
+            == .failure(UndecodableEvent(reason: .unknownType, detail: "unknown type")))
+        #expect(DomainEvent.read(type: "chat.message_posted", data: Data(#"{"room_id":"general","author":"a"}"#.utf8))
+            == .failure(UndecodableEvent(reason: .malformedData, detail: "missing message_id")))
+        // A wrong type of value is named by its field; the value itself (message text) is not logged.
+        let mistyped = DomainEvent.read(
+            type: "chat.member_left", data: Data(#"{"room_id":"general","user":["secret text"]}"#.utf8)
+        )
+        guard case .failure(let problem) = mistyped else { Issue.record("expected a failure"); return }
+        #expect(problem.reason == .malformedData)
+        #expect(problem.detail.contains("user") && !problem.detail.contains("secret"))
+        #expect(DomainEvent.read(type: "chat.member_left", data: Data(#"{"room_id":"general","user":"bob"}"#.utf8))
+            == .success(.memberLeft(MemberLeft(roomId: "general", user: "bob"))))
+    }
+
     @Test func extraFieldsFromNewerVersionsAreIgnored() throws {
         let data = Data(#"{"room_id":"general","user":"bob","reason":"bored","left_at":1}"#.utf8)
         #expect(try DomainEvent.decode(type: "chat.member_left", data: data) == .memberLeft(MemberLeft(roomId: "general", user: "bob")))

@@ -131,6 +131,26 @@ import Testing
         #expect(hub.routedConnectionCount == 0)
     }
 
+    /// An event this build cannot read reaches the readers of its stream live, as a replay
+    /// (which selects by stream) would send it; an order reaches its customer by `customer_id`.
+    @Test func undecodableEventsAreRoutedByTheirStreamLikeAReplay() {
+        func stored(_ stream: String, _ type: String, _ data: String) -> FeedEvent {
+            FeedEvent(RecordedEvent(position: 1, streamName: stream, version: 1, type: type,
+                                    occurredAt: "2026-12-02T12:00:00.000Z", data: data, metadata: "{}"))
+        }
+        let reaction = stored("room-a-b", "chat.reaction_added", #"{"emoji":"+1"}"#)
+        #expect(reaction.keys == [.room("a-b")])
+        #expect(reaction.undecodable?.reason == .unknownType)
+        let brokenOrder = stored("order-o1", "orders.order_created", #"{"order_id":"o1","customer_id":"cat"}"#)
+        #expect(brokenOrder.keys == [.ordersOf("cat"), .allOrders])
+        #expect(brokenOrder.undecodable?.reason == .malformedData)
+        #expect(stored("notification-bob", "notifications.digest", "{}").keys == [.notificationsOf("bob")])
+        #expect(stored("audit-x", "audit.entry", "{}").keys == [])
+        // A departure whose data cannot be read ends nobody's subscription.
+        #expect(stored("room-a", "chat.member_left", #"{"room_id":"a"}"#).departure == nil)
+        #expect(Events.message(1, room: "a").undecodable == nil)
+    }
+
     @Test func aRefusedTopicLeavesNothingRouted() async {
         let (hub, _, live) = setUp(rooms: [("secret", .private, ["ann"])])
         let (connection, sink) = hub.connectReadable(user: "bob")
