@@ -69,7 +69,7 @@ public func buildApplication(
     // Added first so that it wraps everything, the not-found responder included.
     router.add(middleware: ProblemMiddleware())
     if metrics != nil { router.add(middleware: MetricsMiddleware()) }
-    OperationalRoutes(client: client, listener: listener, metrics: metrics, logger: logger).add(to: router)
+    OperationalRoutes(store: store, listener: listener, metrics: metrics, logger: logger).add(to: router)
 
     let v1 = router.group("v1")
     if configuration.serverTiming { v1.add(middleware: ServerTimingMiddleware()) }
@@ -112,6 +112,7 @@ public func buildApplication(
         EventFeed(store: readerStore, hub: hub, doorbell: doorbell, logger: logger),
         typing,
         ExpiredRepliesPurger(client: client, logger: logger),
+        FrontierMonitor(store: store, logger: logger),
     ]
     return Application(
         router: router,

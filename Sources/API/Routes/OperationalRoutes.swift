@@ -7,7 +7,7 @@ import Prometheus
 
 /// Routes outside `/v1`, without auth: health, readiness, metrics and the API descriptions.
 struct OperationalRoutes: Sendable {
-    let client: PostgresClient
+    let store: EventStore
     let listener: DoorbellListener
     let metrics: PrometheusCollectorRegistry?
     let logger: Logger
@@ -20,12 +20,15 @@ struct OperationalRoutes: Sendable {
             guard listener.isConnected else {
                 throw APIError.unavailable("the event notification listener is not connected", retryAfter: 1)
             }
+            let frontier: Frontier
             do {
-                try await client.query("SELECT 1", logger: logger)
+                frontier = try await store.frontier()
             } catch {
                 throw APIError.unavailable("the database is not reachable", retryAfter: 1)
             }
-            return JSONResponse.make(.ok, json: #"{"status":"ready"}"#)
+            // Held events do not make the process unready: every process of the cluster is held
+            // alike, and taking them all out of service would not end the transaction.
+            return try JSONResponse.make(.ok, ReadyReport(status: "ready", frontier: .init(frontier)))
         }
         router.get("metrics") { _, _ in
             Response(
@@ -51,4 +54,25 @@ struct OperationalRoutes: Sendable {
         guard let url = Bundle.module.url(forResource: name, withExtension: "yaml") else { return nil }
         return try? String(contentsOf: url, encoding: .utf8)
     }
+}
+
+/// The body of `/ready`: the readers' frontier, for an operator looking at a stall.
+struct ReadyReport: Encodable {
+    struct FrontierReport: Encodable {
+        /// An event id, a decimal string as everywhere in the API.
+        var safeHead: String
+        var heldEvents: Int64
+        var heldSeconds: Double
+        var oldestTransaction: Frontier.Transaction?
+
+        init(_ frontier: Frontier) {
+            safeHead = String(frontier.safeHead)
+            heldEvents = frontier.heldEvents
+            heldSeconds = (frontier.heldSeconds * 1000).rounded() / 1000
+            oldestTransaction = frontier.oldestTransaction
+        }
+    }
+
+    var status: String
+    var frontier: FrontierReport
 }

@@ -1,0 +1,78 @@
+import API
+import AsyncHTTPClient
+import Domain
+import EventStore
+import Foundation
+import NIOCore
+import PostgresNIO
+import Testing
+
+/// A transaction left open anywhere in the cluster holds back every reader: what an operator
+/// sees in `/ready` and `/metrics` while it lasts, and that delivery resumes once it ends.
+@Suite struct FrontierTests {
+    @Test func anOpenTransactionHoldingDeliveryShowsInReadyAndMetricsUntilItEnds() async throws {
+        let database = try await TestDatabase.create()
+        let port = try ServerProcess.freePort()
+        let server = try ServerProcess.serve(database: database, port: port)
+        do {
+            try await exercise(database: database, port: port)
+        } catch {
+            server.kill(SIGKILL)
+            throw error
+        }
+        server.kill(SIGTERM)
+        #expect(await server.waitForExit() == 0)
+        await TestDatabase.drop(database)
+    }
+
+    private func exercise(database: DatabaseURL, port: Int) async throws {
+        let tokens = await TokenService(secret: TestServer.secret)
+        let alice = try await tokens.sign(user: "alice", roles: [], expiresAt: Date().addingTimeInterval(600))
+        try await ServerProcess.waitUntilReady(port: port)
+        let room = TestServer.uniqueID("room")
+        #expect(try await ConcurrentClient.post(port: port, path: "/v1/rooms", token: alice, json: #"{"room_id":"\#(room)"}"#).status == 201)
+        var live = SSEReader(try await SSEClient.open(port: port, path: "/v1/stream?topics=room:\(room)", token: alice))
+        #expect(try await ConcurrentClient.post(port: port, path: "/v1/rooms/\(room)/messages", token: alice, json: #"{"text":"before"}"#).status == 201)
+        _ = try await live.read { $0.texts.contains("before") }
+
+        try await TestDatabase.withConnection(database) { session in
+            // A session that wrote something (it holds a transaction id) and went idle.
+            var pid: Int32 = 0
+            for try await value in try await session.query("SELECT pg_backend_pid()", logger: TestDatabase.logger).decode(Int32.self) { pid = value }
+            try await session.query("BEGIN", logger: TestDatabase.logger)
+            try await session.query("SELECT pg_current_xact_id()", logger: TestDatabase.logger)
+
+            let held = try await ConcurrentClient.post(port: port, path: "/v1/rooms/\(room)/messages", token: alice, json: #"{"text":"held"}"#)
+            #expect(held.status == 201, "the command itself commits")
+            let heldID = try #require(held.body[member: "event_id"]?.asString)
+            let report = try await eventually { () async throws -> JSONValue? in
+                let ready = try await Self.json(port: port, path: "/ready")
+                return (ready[member: "frontier"]?[member: "held_events"]?.asInt ?? 0) >= 1 ? ready : nil
+            }
+            let frontier = try #require(report?[member: "frontier"])
+            #expect(report?[member: "status"]?.asString == "ready")
+            #expect(Int64(frontier[member: "safe_head"]?.asString ?? "") ?? .max < Int64(heldID)!)
+            #expect(frontier[member: "oldest_transaction"]?[member: "pid"]?.asInt == Int64(pid))
+            #expect(frontier[member: "oldest_transaction"]?[member: "state"]?.asString == "idle in transaction")
+            try await eventually("the held events to show in /metrics") {
+                let metrics = try await Self.text(port: port, path: "/metrics")
+                return metrics.split(separator: "\n").contains { $0.hasPrefix("tideline_frontier_held_events ") && !$0.hasSuffix(" 0") && !$0.hasSuffix(" 0.0") }
+            }
+            try await session.query("ROLLBACK", logger: TestDatabase.logger)
+        }
+        // The transaction is gone: the held message arrives, and nothing is held any more.
+        #expect(try await live.read { $0.texts.contains("held") }.texts == ["held"])
+        try await eventually("/ready to show nothing held") {
+            try await Self.json(port: port, path: "/ready")[member: "frontier"]?[member: "held_events"]?.asInt == 0
+        }
+    }
+
+    private static func text(port: Int, path: String) async throws -> String {
+        let response = try await testHTTPClient.execute(HTTPClientRequest(url: "http://127.0.0.1:\(port)\(path)"), timeout: .seconds(10))
+        return String(buffer: try await response.body.collect(upTo: 1 << 22))
+    }
+
+    private static func json(port: Int, path: String) async throws -> JSONValue {
+        try JSONDecoder().decode(JSONValue.self, from: Data(try await text(port: port, path: path).utf8))
+    }
+}
