@@ -151,3 +151,19 @@ public func migrate(database: DatabaseURL, directory: URL, logger: Logger) async
     }
     try await connection.close()
 }
+
+/// Makes a store restored from `pg_dump` into another cluster readable again (see
+/// ``RestoredHistory``) and returns how many events it changed.
+public func makeRestoredHistoryReadable(database: DatabaseURL, logger: Logger) async throws -> Int {
+    let connection = try await PostgresConnection.connect(
+        configuration: try database.connectionConfiguration(), id: 1, logger: logger
+    )
+    do {
+        let rewritten = try await RestoredHistory.makeReadable(on: connection, logger: logger)
+        try await connection.close()
+        return rewritten
+    } catch {
+        try? await connection.close()
+        throw error
+    }
+}

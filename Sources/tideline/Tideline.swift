@@ -7,6 +7,6 @@ struct Tideline: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "tideline",
         abstract: "Tideline: an event-sourced real-time backend.",
-        subcommands: [Serve.self, Migrate.self, Token.self]
+        subcommands: [Serve.self, Migrate.self, Token.self, AfterRestore.self]
     )
 }

@@ -13,17 +13,8 @@ import Testing
     }
 
     /// Runs `scripts/pg-cluster ARGUMENTS` and returns its exit status and output.
-    static func pgCluster(_ arguments: [String]) async throws -> (status: Int32, output: String) {
-        let process = Process()
-        let output = Pipe()
-        process.executableURL = URL(fileURLWithPath: "/bin/bash")
-        process.arguments = [script.path] + arguments
-        process.standardOutput = output
-        process.standardError = output
-        try process.run()
-        let text = output.fileHandleForReading.readDataToEndOfFile()
-        while process.isRunning { try await Task.sleep(for: .milliseconds(20)) }
-        return (process.terminationStatus, String(decoding: text, as: UTF8.self))
+    static func pgCluster(_ arguments: [String], environment: [String: String] = [:]) async throws -> (status: Int32, output: String) {
+        try await Subprocess.run("/bin/bash", [script.path] + arguments, environment: environment)
     }
 
     @Test func theClusterRefusesTheSuperuserWithoutItsPassword() async throws {

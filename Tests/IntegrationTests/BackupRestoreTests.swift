@@ -1,0 +1,133 @@
+import API
+import AsyncHTTPClient
+import Domain
+import EventStore
+import Foundation
+import NIOCore
+import PostgresNIO
+import Testing
+
+/// A store saved with `pg_dump` and restored into a fresh cluster: its transaction ids come
+/// from the old cluster's future, so readers skip the history until `tideline after-restore`
+/// rewrites them; after it, everything reads back and new events follow.
+@Suite struct BackupRestoreTests {
+    @Test func aStoreRestoredIntoAFreshClusterReadsEverythingAfterTheRestoreCommand() async throws {
+        let source = try await TestDatabase.create()
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("restore-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        let cluster = folder.appendingPathComponent("pg").path
+        defer {
+            _ = try? FileManager.default.removeItem(at: folder)
+        }
+        let tokens = await TokenService(secret: TestServer.secret)
+        let staff = try await tokens.sign(user: "ops", roles: ["staff"], expiresAt: Date().addingTimeInterval(600))
+        let room = TestServer.uniqueID("room")
+
+        // The source cluster's transaction counter is well ahead of a new cluster's.
+        try await TestDatabase.withConnection(source) { connection in
+            for _ in 0..<3_000 { try await connection.query("SELECT pg_current_xact_id()", logger: TestDatabase.logger) }
+        }
+        let written = try await Self.withServer(on: source) { port in
+            #expect(try await ConcurrentClient.post(port: port, path: "/v1/rooms", token: staff, json: #"{"room_id":"\#(room)"}"#).status == 201)
+            for n in 1...5 {
+                #expect(try await ConcurrentClient.post(port: port, path: "/v1/rooms/\(room)/messages", token: staff, json: #"{"text":"m\#(n)"}"#).status == 201)
+            }
+            return try await Self.eventIDs(port: port, token: staff)
+        }
+        #expect(written.count == 7)
+
+        // pg_dump, a new cluster, pg_restore.
+        let bin = try await DevelopmentClusterTests.pgCluster(["bindir"]).output.trimmingCharacters(in: .whitespacesAndNewlines)
+        let dump = folder.appendingPathComponent("tideline.dump").path
+        let sourcePassword = ["PGPASSWORD": source.password ?? ""]
+        let dumped = try await Subprocess.run("\(bin)/pg_dump", ["-Fc", "-f", dump] + Self.connection(source), environment: sourcePassword)
+        #expect(dumped.status == 0, "\(dumped.output)")
+        let port = try ServerProcess.freePort()
+        let started = try await DevelopmentClusterTests.pgCluster(["start", cluster, String(port)], environment: ["TIDELINE_PG_THROWAWAY": "1"])
+        #expect(started.status == 0, "\(started.output)")
+        do {
+            _ = try await DevelopmentClusterTests.pgCluster(["createdb", cluster, String(port), "restored"])
+            let url = try await DevelopmentClusterTests.pgCluster(["url", cluster, String(port), "restored"]).output
+            let restored = try DatabaseURL(url.trimmingCharacters(in: .whitespacesAndNewlines))
+            let restoredOK = try await Subprocess.run(
+                "\(bin)/pg_restore", ["--no-owner", "-d", "restored"] + Self.connection(restored, database: false) + [dump],
+                environment: ["PGPASSWORD": restored.password ?? ""]
+            )
+            #expect(restoredOK.status == 0, "\(restoredOK.output)")
+
+            // As restored: the history is there but no reader may see it.
+            try await Self.withServer(on: restored) { port in
+                #expect(try await Self.eventIDs(port: port, token: staff).isEmpty)
+                let ready = try await Self.json(port: port, path: "/ready")
+                #expect(ready[member: "frontier"]?[member: "held_events"]?.asInt == Int64(written.count))
+                #expect(ready[member: "frontier"]?[member: "oldest_transaction"] == nil, "nothing holds them: they are foreign")
+            }
+
+            let repaired = try await ServerProcess.run(["after-restore"], database: restored)
+            #expect(repaired.status == 0, "\(repaired.output)")
+            #expect(repaired.output.contains("7 restored events are readable again"), "\(repaired.output)")
+            let again = try await ServerProcess.run(["after-restore"], database: restored)
+            #expect(again.output.contains("nothing to do"), "\(again.output)")
+
+            try await Self.withServer(on: restored) { port in
+                #expect(try await Self.eventIDs(port: port, token: staff) == written)
+                // A replay from the start, then a new message after the restored ones.
+                var replay = SSEReader(try await SSEClient.open(port: port, path: "/v1/stream?topics=room:\(room)&since=0", token: staff))
+                #expect(try await replay.read { $0.messageCount >= 5 }.texts == (1...5).map { "m\($0)" })
+                let next = try await ConcurrentClient.post(port: port, path: "/v1/rooms/\(room)/messages", token: staff, json: #"{"text":"m6"}"#)
+                #expect(next.status == 201)
+                #expect(try await replay.read { $0.messageCount >= 1 }.texts == ["m6"])
+                let ids = try await Self.eventIDs(port: port, token: staff)
+                #expect(ids.dropLast() == written[...] && ids.last! > written.last!)
+                let page = try await ConcurrentClient.get(port: port, path: "/v1/rooms/\(room)/messages", token: staff)
+                #expect(page.body[member: "messages"]?.asArray.count == 6)
+            }
+        } catch {
+            _ = try? await DevelopmentClusterTests.pgCluster(["destroy", cluster])
+            throw error
+        }
+        _ = try await DevelopmentClusterTests.pgCluster(["destroy", cluster])
+        await TestDatabase.drop(source)
+    }
+
+    /// Runs a `tideline serve` on `database` for `body`, then SIGTERM.
+    private static func withServer<T>(on database: DatabaseURL, _ body: (Int) async throws -> T) async throws -> T {
+        let port = try ServerProcess.freePort()
+        let server = try ServerProcess.serve(database: database, port: port)
+        do {
+            try await ServerProcess.waitUntilReady(port: port)
+            let result = try await body(port)
+            server.kill(SIGTERM)
+            #expect(await server.waitForExit() == 0)
+            return result
+        } catch {
+            server.kill(SIGKILL)
+            throw error
+        }
+    }
+
+    /// Every event id `GET /v1/events` returns, page after page.
+    private static func eventIDs(port: Int, token: String) async throws -> [Int64] {
+        var ids: [Int64] = []
+        var after = "0"
+        while true {
+            let page = try await ConcurrentClient.get(port: port, path: "/v1/events?after=\(after)&limit=1000", token: token)
+            let events = page.body[member: "events"]?.asArray ?? []
+            ids += events.compactMap { $0[member: "id"]?.asString.flatMap { Int64($0) } }
+            guard !events.isEmpty, let next = page.body[member: "next_after"]?.asString else { return ids }
+            after = next
+        }
+    }
+
+    /// libpq connection options for `url` (its database too unless `database` is false).
+    private static func connection(_ url: DatabaseURL, database: Bool = true) -> [String] {
+        guard case .tcp(let host, let port) = url.endpoint else { return [] }
+        return ["-h", host, "-p", String(port), "-U", url.username] + (database ? ["-d", url.database] : [])
+    }
+
+    private static func json(port: Int, path: String) async throws -> JSONValue {
+        let response = try await testHTTPClient.execute(HTTPClientRequest(url: "http://127.0.0.1:\(port)\(path)"), timeout: .seconds(10))
+        let text = String(buffer: try await response.body.collect(upTo: 1 << 20))
+        return try JSONDecoder().decode(JSONValue.self, from: Data(text.utf8))
+    }
+}
