@@ -4,6 +4,8 @@
 -- The projectors' checkpoints move past them: the benchmark measures replay alone, not the
 -- read model catching up at the same time.
 BEGIN;
+-- A deliberate bulk load: the pass that otherwise only append_events holds (migration 006).
+SELECT set_config('tideline.appending', pg_current_xact_id()::text, true);
 INSERT INTO events (position, transaction_id, stream_name, version, type, data, metadata, occurred_at)
 SELECT nextval('event_position_seq'), pg_current_xact_id(), 'room-replay', head.version + g, 'chat.message_posted',
        jsonb_build_object('room_id', 'replay', 'message_id', 'm-seed-' || g, 'author', 'bench',

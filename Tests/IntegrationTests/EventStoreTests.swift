@@ -84,6 +84,36 @@ import Testing
         #expect(try await TestDatabase.scalar("SELECT count(*) FROM events WHERE type = 'test.happened'", on: url) == 1)
     }
 
+    /// Nothing writes events but the sequencer: an INSERT of its own is refused, even from the
+    /// superuser the test connects as (privileges would not bind it), one with a pass that is
+    /// not its own transaction's too, and the store's appends go on.
+    @Test func eventsAreInsertedOnlyThroughTheSequencer() async throws {
+        let url = try await TestDatabase.create()
+        let insert: PostgresQuery = """
+            INSERT INTO events (position, transaction_id, stream_name, version, type, data, metadata, occurred_at)
+            VALUES (nextval('event_position_seq'), pg_current_xact_id(), 'thing-9', 1, 'test.happened', '{}', '{}', now())
+            """
+        do {
+            _ = try await TestDatabase.withConnection(url) { try await $0.query(insert, logger: TestDatabase.logger) }
+            Issue.record("a direct INSERT into events was accepted")
+        } catch let error as PSQLError {
+            #expect(error.serverInfo?[.sqlState] == "TL004")
+        }
+        await #expect(throws: PSQLError.self) {
+            try await TestDatabase.withConnection(url) { connection in
+                try await connection.withTransaction(logger: TestDatabase.logger) { connection in
+                    try await connection.query("SELECT set_config('tideline.appending', '12345', true)", logger: TestDatabase.logger)
+                    try await connection.query(insert, logger: TestDatabase.logger)
+                }
+            }
+        }
+        try await TestDatabase.withClient(url) { client in
+            let store = EventStore(client: client, logger: TestDatabase.logger)
+            try await store.append([Self.event(1), Self.event(2)], to: "thing-9", expectedVersion: .noStream)
+        }
+        #expect(try await TestDatabase.scalar("SELECT count(*) FROM events WHERE stream_name = 'thing-9'", on: url) == 2)
+    }
+
     @Test func appendMustBeTheFirstWriteOfItsTransaction() async throws {
         let url = try await TestDatabase.create()
         await #expect(throws: PSQLError.self) {

@@ -165,7 +165,7 @@ import WSClient
             try await server.createRoom(room, by: "alice")
             let history = 5_000
             // The history, stored directly: posting it would take most of the test's time.
-            _ = try await TestDatabase.withConnection(server.database) { connection in
+            try await TestDatabase.bulkLoad(server.database) { connection in
                 try await connection.query(
                     """
                     WITH head AS (SELECT version FROM streams WHERE stream_name = \("room-" + room))

@@ -54,7 +54,7 @@ import WSClient
         first.kill(SIGTERM)
         #expect(await first.waitForExit() == 0)
         let stored: Int64 = 1_000_000
-        try await TestDatabase.withConnection(database) { connection in
+        try await TestDatabase.bulkLoad(database) { connection in
             try await connection.query("""
                 INSERT INTO events (position, transaction_id, stream_name, version, type, data, metadata, occurred_at)
                 SELECT nextval('event_position_seq'), pg_current_xact_id(), s.stream_name, s.version + g, 'chat.message_posted',

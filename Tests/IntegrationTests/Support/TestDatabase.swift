@@ -83,6 +83,23 @@ enum TestDatabase {
         }
     }
 
+    /// Runs `body` in one transaction that may insert into `events` directly: a deliberate
+    /// bulk load of history (posting it would take most of a test's time) carries the pass
+    /// that otherwise only `append_events` holds (migration 006).
+    static func bulkLoad(_ url: DatabaseURL, _ body: @escaping (PostgresConnection) async throws -> Void) async throws {
+        try await withConnection(url) { connection in
+            try await connection.query("BEGIN", logger: logger)
+            do {
+                try await connection.query("SELECT set_config('tideline.appending', pg_current_xact_id()::text, true)", logger: logger)
+                try await body(connection)
+                try await connection.query("COMMIT", logger: logger)
+            } catch {
+                _ = try? await connection.query("ROLLBACK", logger: logger)
+                throw error
+            }
+        }
+    }
+
     /// The first column of the first row as an Int64 (counts and positions in assertions).
     static func scalar(_ query: PostgresQuery, on url: DatabaseURL) async throws -> Int64 {
         try await withConnection(url) { connection in
