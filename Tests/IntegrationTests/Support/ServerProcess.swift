@@ -16,11 +16,16 @@ final class ServerProcess: @unchecked Sendable {
             .appendingPathComponent(".build/debug/tideline")
     }
 
-    init(arguments: [String], database: DatabaseURL) throws {
+    convenience init(arguments: [String], database: DatabaseURL) throws {
+        try self.init(arguments: arguments, databaseURL: Self.urlString(database))
+    }
+
+    /// With `DATABASE_URL` exactly as given (query parameters such as `sslmode` included).
+    init(arguments: [String], databaseURL: String) throws {
         process.executableURL = Self.executable
         process.arguments = arguments
         var environment = ProcessInfo.processInfo.environment
-        environment["DATABASE_URL"] = Self.urlString(database)
+        environment["DATABASE_URL"] = databaseURL
         environment["TIDELINE_JWT_SECRET"] = TestServer.secret
         environment["TIDELINE_MIGRATIONS"] = TestDatabase.migrationsDirectory.path
         environment["LOG_LEVEL"] = "warning"
@@ -91,7 +96,12 @@ final class ServerProcess: @unchecked Sendable {
 
     /// Runs a CLI command to completion and returns its exit status and output.
     static func run(_ arguments: [String], database: DatabaseURL) async throws -> (status: Int32, output: String) {
-        let child = try ServerProcess(arguments: arguments, database: database)
+        try await run(arguments, databaseURL: urlString(database))
+    }
+
+    /// Runs a CLI command with `DATABASE_URL` exactly as given.
+    static func run(_ arguments: [String], databaseURL: String) async throws -> (status: Int32, output: String) {
+        let child = try ServerProcess(arguments: arguments, databaseURL: databaseURL)
         let status = await child.waitForExit()
         return (status, child.readOutput())
     }
