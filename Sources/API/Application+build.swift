@@ -78,7 +78,7 @@ public func buildApplication(
         DevTokenRoute(tokens: tokens, lifetime: configuration.devTokenLifetime, maxBodySize: configuration.maxBodySize).add(to: v1)
     }
     let auth = AuthMiddleware(tokens: tokens)
-    let commandLimiter = CommandRateLimiter(rate: configuration.commandRate, burst: configuration.commandBurst)
+    let commandLimiter = CommandRateLimiter(rate: configuration.commandRate, burst: configuration.commandBurst, limit: "commands")
     let authenticated = v1
         .add(middleware: auth)
         .add(middleware: RateLimitMiddleware(limiter: commandLimiter))

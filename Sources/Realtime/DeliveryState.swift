@@ -30,6 +30,20 @@ public enum CloseReason: Sendable, Equatable {
         }
     }
 
+    /// Its name in `tideline_live_disconnects_total{reason}` (the close code's meaning, so SSE
+    /// streams, which have no close code, count alike).
+    public var metricName: String {
+        switch self {
+        case .normal: "normal"
+        case .goingAway: "going_away"
+        case .messageTooBig: "message_too_big"
+        case .protocolError: "protocol_error"
+        case .tokenExpired: "token_expired"
+        case .tooSlow: "too_slow"
+        case .frameRateAbused: "frame_rate_abused"
+        }
+    }
+
     /// The close frame's reason text.
     public var text: String {
         switch self {

@@ -1,3 +1,4 @@
+import Metrics
 import Synchronization
 
 /// Routes each event of the log, once per process, to the connections that follow its topic.
@@ -51,9 +52,13 @@ public final class Hub: Sendable {
             state.nextID += 1
             let connection = LiveConnection(id: ConnectionID(value: state.nextID), user: user, sink: sink, heldLimit: heldLimit)
             state.connections[connection.id] = connection
+            Self.openConnections.record(state.connections.count)
             return connection
         }
     }
+
+    /// `tideline_live_connections`: open WebSockets and SSE streams of this process.
+    static let openConnections = Gauge(label: "tideline_live_connections")
 
     /// Ends a connection for `reason` (unless it is already ending) and stops routing to it:
     /// what a transport does when it finds the client too slow.
@@ -67,8 +72,11 @@ public final class Hub: Sendable {
         state.withLock { state in
             state.table.remove(connection.id)
             state.connections[connection.id] = nil
+            Self.openConnections.record(state.connections.count)
         }
         connection.close(.normal)
+        // Why it ended: the first reason wins (a client that left after a 4008 counts as too slow).
+        Counter(label: "tideline_live_disconnects_total", dimensions: [("reason", (connection.closeReason ?? .normal).metricName)]).increment()
     }
 
     /// Routes `keys` to `connection` and returns the position up to which it must replay.

@@ -1,4 +1,5 @@
 import Foundation
+import Metrics
 import Synchronization
 
 /// A token bucket per user: `rate` commands per second sustained, `burst` at once (contract
@@ -19,9 +20,13 @@ public final class CommandRateLimiter: Sendable {
     /// active users a quadratic load).
     static let evictionFloor = 10_000
 
-    public init(rate: Double, burst: Double) {
+    /// Counted in `tideline_rate_limited_total{limit}` when it refuses (nil: not counted).
+    private let limit: String?
+
+    public init(rate: Double, burst: Double, limit: String? = nil) {
         self.rate = rate
         self.burst = burst
+        self.limit = limit
     }
 
     /// Takes one token for `user`.
@@ -32,7 +37,7 @@ public final class CommandRateLimiter: Sendable {
 
     /// `acquire(for:)` at a given instant (tests move time by hand).
     public func acquire(for user: String, now: ContinuousClock.Instant) -> Int? {
-        buckets.withLock { state -> Int? in
+        let wait = buckets.withLock { state -> Int? in
             if state.table.count >= state.evictAbove {
                 evictFull(&state.table, now: now)
                 state.evictAbove = max(Self.evictionFloor, 2 * state.table.count)
@@ -47,6 +52,8 @@ public final class CommandRateLimiter: Sendable {
             }
             return max(1, Int(((1 - bucket.tokens) / rate).rounded(.up)))
         }
+        if wait != nil, let limit { Counter(label: "tideline_rate_limited_total", dimensions: [("limit", limit)]).increment() }
+        return wait
     }
 
     /// How many users the limiter remembers now.

@@ -1,3 +1,4 @@
+import Metrics
 import Synchronization
 
 /// Caps on open live streams, WebSockets and SSE streams together: per user and in total.
@@ -62,12 +63,24 @@ public final class StreamSlots: Sendable {
 
     /// A slot for one of `user`'s streams; at either cap, the 429 to answer.
     func take(for user: String) throws(APIError) -> Slot {
-        try counts.withLock { (counts) throws(APIError) in try counts.take(for: user) }
+        do {
+            try counts.withLock { (counts) throws(APIError) in try counts.take(for: user) }
+        } catch {
+            Self.countRefusal()
+            throw error
+        }
         return Slot { [self] in counts.withLock { $0.give(for: user) } }
     }
 
     /// The refusal `user` would get now, if any (what a refused WebSocket upgrade is answered).
     func refusal(for user: String) -> APIError? {
-        counts.withLock { $0.refusal(for: user) }
+        let refusal = counts.withLock { $0.refusal(for: user) }
+        if refusal != nil { Self.countRefusal() }
+        return refusal
+    }
+
+    /// `tideline_rate_limited_total{limit="streams"}`.
+    private static func countRefusal() {
+        Counter(label: "tideline_rate_limited_total", dimensions: [("limit", "streams")]).increment()
     }
 }

@@ -12,6 +12,7 @@ extension RouteContext {
             let notificationID = GeneratedID.make("n")
             let stream = StreamName.notifications(forUser: command.userId)
             return try await runner.execute(
+                command: "send_notification",
                 caller: caller, idempotency: try .init(request: request, body: body), stream: stream,
                 evolve: { Notifications.evolve($0, $1, version: $2) },
                 decide: { state in
@@ -38,6 +39,7 @@ extension RouteContext {
             // The caller's own stream: someone else's notification is simply not found there.
             let stream = StreamName.notifications(forUser: caller.user)
             return try await runner.execute(
+                command: "mark_notification_read",
                 caller: caller, idempotency: try .init(request: request, body: body), stream: stream,
                 evolve: { Notifications.evolve($0, $1, version: $2) },
                 decide: { state in try Notifications.markRead(notificationId: notificationID, user: caller.user, state: state) },

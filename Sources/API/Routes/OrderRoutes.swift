@@ -13,6 +13,7 @@ extension RouteContext {
             let orderID = command.orderId ?? GeneratedID.make("o")
             let stream = StreamName.order(orderID)
             return try await runner.execute(
+                command: "create_order",
                 caller: caller, idempotency: try .init(request: request, body: body), stream: stream,
                 evolve: { Order.evolve($0, $1, version: $2) },
                 decide: { state in .append(try Order.create(command, orderId: orderID, customer: caller.user, state: state)) },

@@ -12,6 +12,7 @@ extension RouteContext {
             let command = try CreateRoom(body: body)
             let stream = StreamName.room(command.roomId)
             return try await runner.execute(
+                command: "create_room",
                 caller: caller, idempotency: try .init(request: request, body: body), stream: stream,
                 evolve: { Room.evolve($0, $1, version: $2) },
                 decide: { state in .append(try Room.create(command, actor: caller.user, state: state)) },
@@ -21,17 +22,17 @@ extension RouteContext {
             ).response
         }
         group.post("rooms/:room_id/join") { request, context in
-            try await roomCommand(request, context) { roomID, caller, _ in
+            try await roomCommand("join_room", request, context) { roomID, caller, _ in
                 { state in try Room.join(roomId: roomID, actor: caller.user, state: state) }
             }
         }
         group.post("rooms/:room_id/leave") { request, context in
-            try await roomCommand(request, context) { roomID, caller, _ in
+            try await roomCommand("leave_room", request, context) { roomID, caller, _ in
                 { state in .append(try Room.leave(roomId: roomID, actor: caller.user, state: state)) }
             }
         }
         group.post("rooms/:room_id/members") { request, context in
-            try await roomCommand(request, context, bodyRequired: true) { roomID, caller, body in
+            try await roomCommand("add_member", request, context, bodyRequired: true) { roomID, caller, body in
                 let command = try AddMember(body: body)
                 return { state in try Room.addMember(command, roomId: roomID, actor: caller.user, state: state) }
             }
@@ -101,6 +102,7 @@ extension RouteContext {
         let messageID = GeneratedID.make("m")
         let clientMsgID = command.clientMsgId ?? GeneratedID.make("srv")
         return try await runner.execute(
+            command: "post_message",
             caller: caller, idempotency: idempotency, stream: stream,
             evolve: { Room.evolve($0, $1, version: $2) },
             decide: { state in
@@ -114,7 +116,7 @@ extension RouteContext {
 
     /// A command on an existing room that answers `{room_id, event_id}` with 200.
     private func roomCommand(
-        _ request: Request, _ context: TidelineRequestContext, bodyRequired: Bool = false,
+        _ command: String, _ request: Request, _ context: TidelineRequestContext, bodyRequired: Bool = false,
         decision: (String, Caller, JSONObject) throws -> (RoomState?) throws -> Decision
     ) async throws -> Response {
         let caller = try context.requireCaller()
@@ -123,6 +125,7 @@ extension RouteContext {
         let decide = try decision(roomID, caller, body)
         let stream = StreamName.room(roomID)
         return try await runner.execute(
+            command: command,
             caller: caller, idempotency: try .init(request: request, body: body), stream: stream,
             evolve: { Room.evolve($0, $1, version: $2) },
             decide: decide,

@@ -70,7 +70,9 @@ struct CommandRunner: Sendable {
     /// Runs the command; REST answers with `.response`, the WebSocket with an `ack` frame.
     /// - Parameter reply: the answer, given the id of the event the command appended (or of the
     ///   one that had already done it).
+    /// - Parameter command: its name in metrics (`tideline_commands_total{command}`), e.g. `post_message`.
     func execute<State: Codable & Equatable & Sendable>(
+        command: String,
         caller: Caller,
         idempotency: Idempotency,
         stream: String,
@@ -83,6 +85,11 @@ struct CommandRunner: Sendable {
             caller: caller.user, key: idempotency.key,
             clientMessageScope: idempotency.clientMessageScope, fingerprint: idempotency.fingerprint
         )
+        let started = ContinuousClock.now
+        func seconds() -> Double {
+            let elapsed = ContinuousClock.now - started
+            return Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+        }
         let result: CommandResult
         do {
             result = try await executor.execute(
@@ -92,16 +99,27 @@ struct CommandRunner: Sendable {
                     return CommandReply(status: Int(reply.status.code), body: reply.json)
                 }
             )
-        } catch CommandError.idempotencyKeyReused {
-            throw APIError.conflict("this Idempotency-Key was already used for a different request")
-        } catch CommandError.concurrentDuplicate {
-            throw APIError.conflict("a concurrent request with the same idempotency key is in progress")
+        } catch {
+            CommandMetrics.record(command, CommandMetrics.outcome(of: error), seconds: seconds())
+            switch error {
+            case CommandError.idempotencyKeyReused:
+                throw APIError.conflict("this Idempotency-Key was already used for a different request")
+            case CommandError.concurrentDuplicate:
+                throw APIError.conflict("a concurrent request with the same idempotency key is in progress")
+            default:
+                throw error
+            }
         }
         switch result {
-        case .executed(let outcome, let reply):
-            if case .appended = outcome { ringer.ringAfterCommit() }
+        case .executed(.appended(let events, _), let reply):
+            ringer.ringAfterCommit()
+            CommandMetrics.record(command, .appended, seconds: seconds(), eventsAppended: events.count)
+            return Reply(status: HTTPResponse.Status(code: reply.status), json: reply.body)
+        case .executed(.unchanged, let reply):
+            CommandMetrics.record(command, .unchanged, seconds: seconds())
             return Reply(status: HTTPResponse.Status(code: reply.status), json: reply.body)
         case .replayed(let reply):
+            CommandMetrics.record(command, .replayed, seconds: seconds())
             return Reply(status: HTTPResponse.Status(code: reply.status), json: reply.body, replayed: true)
         }
     }

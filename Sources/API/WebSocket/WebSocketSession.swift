@@ -144,7 +144,7 @@ struct WebSocketSession: Sendable {
         _ inbound: WebSocketInboundStream, connection: LiveConnection, state: State,
         subscriptionQueue: AsyncStream<ClientFrame>.Continuation, logger: Logger
     ) async throws {
-        let frameLimiter = CommandRateLimiter(rate: frameRate, burst: frameRate)
+        let frameLimiter = CommandRateLimiter(rate: frameRate, burst: frameRate, limit: "websocket_frames")
         var limitedInARow = 0
         for try await message in inbound.messages(maxSize: maxFrameBytes) {
             // The library measures fragmented messages and raw frames exactly, but an inflated

@@ -1,0 +1,95 @@
+import API
+import AsyncHTTPClient
+import Domain
+import EventStore
+import Foundation
+import NIOCore
+import Testing
+import WSClient
+
+/// `/metrics` after real traffic: each of the server's own families moves (Prometheus naming:
+/// `tideline_` prefix, `_total` counters, `_seconds` durations).
+@Suite struct MetricsTests {
+    @Test func theServersFamiliesMoveWithRealTraffic() async throws {
+        let database = try await TestDatabase.create()
+        let port = try ServerProcess.freePort()
+        // A low command rate, so that the test can be refused without sending hundreds.
+        let server = try ServerProcess(
+            arguments: ["serve", "--dev", "--port", String(port), "--command-rate", "1", "--command-burst", "8"], database: database
+        )
+        do {
+            try await exercise(port: port)
+        } catch {
+            server.kill(SIGKILL)
+            throw error
+        }
+        server.kill(SIGTERM)
+        #expect(await server.waitForExit() == 0)
+        await TestDatabase.drop(database)
+    }
+
+    private func exercise(port: Int) async throws {
+        let tokens = await TokenService(secret: TestServer.secret)
+        let alice = try await tokens.sign(user: "alice", roles: [], expiresAt: Date().addingTimeInterval(600))
+        let bob = try await tokens.sign(user: "bob", roles: [], expiresAt: Date().addingTimeInterval(600))
+        try await ServerProcess.waitUntilReady(port: port)
+        let room = TestServer.uniqueID("room"), secret = TestServer.uniqueID("secret")
+        #expect(try await ConcurrentClient.post(port: port, path: "/v1/rooms", token: alice, json: #"{"room_id":"\#(room)"}"#).status == 201)
+        #expect(try await ConcurrentClient.post(port: port, path: "/v1/rooms", token: alice,
+                                                json: #"{"room_id":"\#(secret)","visibility":"private"}"#).status == 201)
+        // A live reader on each transport, open while the posts arrive, then gone.
+        var stream = SSEReader(try await SSEClient.open(port: port, path: "/v1/stream?topics=room:\(room)", token: bob))
+        let key = [("Idempotency-Key", "metrics-1")]
+        #expect(try await ConcurrentClient.post(port: port, path: "/v1/rooms/\(room)/messages", token: alice, json: #"{"text":"one"}"#, headers: key).status == 201)
+        #expect(try await ConcurrentClient.post(port: port, path: "/v1/rooms/\(room)/messages", token: alice, json: #"{"text":"one"}"#, headers: key).status == 201)
+        _ = try await stream.read { $0.messageCount >= 1 }
+        let open = try await Self.metrics(port: port)
+        #expect(Self.value("tideline_live_connections", in: open) == 1, "\(open)")
+        _ = try await WebSocketClient.connect(url: "ws://127.0.0.1:\(port)/v1/ws?access_token=\(bob)", logger: TestDatabase.logger) { _, outbound, _ in
+            try await outbound.close(.normalClosure, reason: nil)
+        }
+        // Bob may not join a private room; alice joining her own room again changes nothing.
+        #expect(try await ConcurrentClient.post(port: port, path: "/v1/rooms/\(secret)/join", token: bob, json: "{}").status == 403)
+        #expect(try await ConcurrentClient.post(port: port, path: "/v1/rooms/\(room)/join", token: alice, json: "{}").status == 200)
+        // Past the burst: refused.
+        var refused = false
+        for n in 0..<20 where !refused {
+            refused = try await ConcurrentClient.post(port: port, path: "/v1/rooms/\(room)/messages", token: alice, json: #"{"text":"burst \#(n)"}"#).status == 429
+        }
+        #expect(refused)
+
+        try await eventually("every family to move") {
+            let text = try await Self.metrics(port: port)
+            return Self.value("tideline_live_disconnects_total{reason=\"normal\"}", in: text) ?? 0 >= 1
+        }
+        let text = try await Self.metrics(port: port)
+        for (sample, atLeast) in [
+            (#"tideline_commands_total{command="create_room",outcome="appended"}"#, 2.0),
+            (#"tideline_commands_total{command="post_message",outcome="appended"}"#, 1),
+            (#"tideline_commands_total{command="post_message",outcome="replayed"}"#, 1),
+            (#"tideline_commands_total{command="join_room",outcome="rejected"}"#, 1),
+            (#"tideline_commands_total{command="join_room",outcome="unchanged"}"#, 1),
+            (#"tideline_command_duration_seconds_count{command="post_message"}"#, 2),
+            ("tideline_events_appended_total", 5),
+            (#"tideline_rate_limited_total{limit="commands"}"#, 1),
+            (#"tideline_live_disconnects_total{reason="normal"}"#, 1),
+        ] {
+            let value = Self.value(sample, in: text)
+            #expect(value ?? 0 >= atLeast, "\(sample) is \(value.map { "\($0)" } ?? "missing") in:\n\(text)")
+        }
+    }
+
+    /// The value of the sample line that starts with `sample` (a name with its labels, in the
+    /// order the server writes them), or nil when there is none.
+    static func value(_ sample: String, in text: String) -> Double? {
+        for line in text.split(separator: "\n") where line.hasPrefix(sample + " ") {
+            return Double(line.dropFirst(sample.count + 1))
+        }
+        return nil
+    }
+
+    static func metrics(port: Int) async throws -> String {
+        let response = try await testHTTPClient.execute(HTTPClientRequest(url: "http://127.0.0.1:\(port)/metrics"), timeout: .seconds(10))
+        return String(buffer: try await response.body.collect(upTo: 1 << 22))
+    }
+}
