@@ -92,6 +92,9 @@ struct DeliveryState {
     private(set) var subscriptions: [RoutingKey: Subscription] = [:]
     /// Live events held while a replay runs (nil: none runs).
     private var held: [(event: FeedEvent, key: RoutingKey)]?
+    /// The keys the running replay covers: only their held events up to its end were replayed.
+    /// Events of topics that were already live are held too (to keep id order) and all released.
+    private var replaying: Set<RoutingKey> = []
     /// The newest id sent live: later live events must be newer.
     private(set) var lastLive: Int64 = 0
     private(set) var closeReason: CloseReason?
@@ -108,6 +111,7 @@ struct DeliveryState {
     mutating func beginReplay(_ topics: [RoutingKey: Topic]) {
         guard !isClosing else { return }
         for (key, topic) in topics { subscriptions[key] = Subscription(topic: topic, privateRoom: false) }
+        replaying.formUnion(topics.keys)
         if held == nil { held = [] }
     }
 
@@ -118,15 +122,20 @@ struct DeliveryState {
     }
 
     /// Ends the replay at `replayedUpTo` (the hub's position when the connection followed):
-    /// releases the held events after it, in id order.
+    /// releases the held events, in id order, except the replayed topics' events up to it
+    /// (the replay sent those). A topic that was live before keeps every event: one the hub
+    /// published before the new topics followed is at or below the mark but was never replayed.
     mutating func endReplay(upTo replayedUpTo: Int64) -> Step {
-        lastLive = max(lastLive, replayedUpTo)
         let released = held ?? []
+        let replayed = replaying
         held = nil
+        replaying = []
         var step = Step()
         for (event, key) in released where !isClosing {
+            if replayed.contains(key), event.position <= replayedUpTo { continue }
             send(event, via: key, into: &step)
         }
+        lastLive = max(lastLive, replayedUpTo)
         return step
     }
 

@@ -46,6 +46,22 @@ import Testing
         #expect(sentIDs(state.endReplay(upTo: 102)) == [103, 104])
     }
 
+    /// A live topic's event that arrives while a second subscription starts, and that the hub
+    /// had published before the second one followed (so the replay's end is at or past it), is
+    /// not the replay's to send: it still goes out live. Only the new topics' held events up to
+    /// the replay's end were replayed.
+    @Test func aLiveTopicsEventHeldDuringASecondSubscriptionIsStillSent() {
+        var state = DeliveryState(user: "bob", heldLimit: 10)
+        state.beginReplay([roomA: .room("a")])
+        _ = state.endReplay(upTo: 100)
+        state.beginReplay([roomB: .room("b")])
+        _ = state.deliver(Events.message(101, room: "b"), via: roomB)  // replayed: the replay ends at 102
+        _ = state.deliver(Events.message(102, room: "a"), via: roomA)
+        _ = state.deliver(Events.message(103, room: "b"), via: roomB)
+        #expect(sentIDs(state.endReplay(upTo: 102)) == [102, 103])
+        #expect(sentIDs(state.deliver(Events.message(104, room: "a"), via: roomA)) == [104])
+    }
+
     @Test func tooManyHeldEventsCloseTheConnectionAsTooSlowAndUnfollowEverything() {
         var state = DeliveryState(user: "bob", heldLimit: 2)
         state.beginReplay([roomA: .room("a"), roomB: .room("b")])
