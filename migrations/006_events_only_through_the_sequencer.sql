@@ -20,7 +20,7 @@ AS $$
 BEGIN
     IF current_setting('tideline.appending', true) IS DISTINCT FROM pg_current_xact_id()::text THEN
         RAISE EXCEPTION 'events are appended only through append_events (the sequencer)'
-            USING ERRCODE = 'TL004',
+            USING ERRCODE = 'TL005',
                   HINT = 'A deliberate bulk load sets tideline.appending to pg_current_xact_id() in its transaction.';
     END IF;
     RETURN NULL;

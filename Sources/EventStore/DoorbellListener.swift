@@ -1,4 +1,5 @@
 import Logging
+import Metrics
 import PostgresNIO
 import ServiceLifecycle
 import Synchronization
@@ -45,6 +46,7 @@ public final class DoorbellListener: Service {
                 let wasConnected = connected.exchange(false, ordering: .relaxed)
                 if Task.isCancelled { break }
                 failures = wasConnected ? 1 : failures + 1
+                Counter(label: "tideline_doorbell_reconnects_total").increment()
                 logger.warning("doorbell listener disconnected", metadata: [
                     "error": "\(LoggableError(error))", "attempt": "\(failures)",
                 ])

@@ -115,7 +115,13 @@ public final class Hub: Sendable {
             if !keys.isEmpty { unfollow.append((connection, keys)) }
         }
         forget(unfollow)
+        // Once per batch, not per delivery: the fan-out path stays free of shared counters.
+        if !deliveries.isEmpty { Self.deliveries.increment(by: deliveries.count) }
     }
+
+    /// `tideline_deliveries_total`: live events handed to connections (each event once per
+    /// connection that receives it; replays are counted in `tideline_replay_events_total`).
+    static let deliveries = Counter(label: "tideline_deliveries_total")
 
     /// Relays a typing signal to the room's live subscribers (typing is never stored or replayed).
     public func publishTyping(room: String, user: String, state typingState: String) {

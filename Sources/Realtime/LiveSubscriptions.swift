@@ -2,6 +2,7 @@ import Domain
 import EventStore
 import Foundation
 import Logging
+import Metrics
 
 /// Authorises topics and subscribes connections to them: follow them in the hub (holding live
 /// events), authorize, replay what the client missed from the store in pages, then go live.
@@ -140,7 +141,11 @@ public struct LiveSubscriptions: Sendable {
             let grants = try await authorize(topics, user: user, isStaff: isStaff)
             for grant in grants { connection.authorized(grant.key, privateRoom: grant.privateRoom) }
             try await granted(grants)
-            if let since { try await replayRange(after: since, upTo: highWater, of: grants, to: connection, replay) }
+            if let since {
+                let started = ContinuousClock.now
+                let replayed = try await replayRange(after: since, upTo: highWater, of: grants, to: connection, replay)
+                Self.recordReplay(events: replayed, took: ContinuousClock.now - started)
+            }
             try await caughtUp(max(highWater, since ?? 0))
             hub.unfollow(connection, keys: connection.endReplay(upTo: highWater))
             return (grants, max(highWater, since ?? 0))
@@ -152,16 +157,24 @@ public struct LiveSubscriptions: Sendable {
         }
     }
 
+    /// `tideline_replay_events_total` and `tideline_replay_duration_seconds` (one per replay).
+    private static func recordReplay(events: Int, took: Duration) {
+        if events > 0 { Counter(label: "tideline_replay_events_total").increment(by: events) }
+        Metrics.Timer(label: "tideline_replay_duration_seconds", preferredDisplayUnit: .seconds).record(duration: took)
+    }
+
+    /// - Returns: how many events it sent.
     private func replayRange(
         after since: Int64, upTo highWater: Int64, of grants: [Grant], to connection: LiveConnection,
         _ replay: ([Replayed]) async throws -> Void
-    ) async throws {
+    ) async throws -> Int {
         let filter = EventFilter(
             streams: grants.flatMap(\.filter.streams),
             categories: grants.flatMap(\.filter.categories),
             categoryField: grants.lazy.compactMap(\.filter.categoryField).first
         )
         var after = since
+        var sent = 0
         // A connection closed meanwhile (too slow, shutting down) stops replaying.
         while after < highWater, connection.closeReason == nil {
             let page = try await source.events(after, highWater, filter, pageSize)
@@ -170,9 +183,11 @@ public struct LiveSubscriptions: Sendable {
                 grants.first(where: { $0.covers(event) }).map { Replayed(topic: $0.topic, event: event) }
             }
             if !replayed.isEmpty { try await replay(replayed) }
+            sent += replayed.count
             guard page.count == pageSize, let last = page.last else { break }
             after = last.position
         }
+        return sent
     }
 
     /// Stops following topics.

@@ -97,7 +97,7 @@ import Testing
             _ = try await TestDatabase.withConnection(url) { try await $0.query(insert, logger: TestDatabase.logger) }
             Issue.record("a direct INSERT into events was accepted")
         } catch let error as PSQLError {
-            #expect(error.serverInfo?[.sqlState] == "TL004")
+            #expect(error.serverInfo?[.sqlState] == "TL005")
         }
         await #expect(throws: PSQLError.self) {
             try await TestDatabase.withConnection(url) { connection in

@@ -45,6 +45,9 @@ import WSClient
         _ = try await stream.read { $0.messageCount >= 1 }
         let open = try await Self.metrics(port: port)
         #expect(Self.value("tideline_live_connections", in: open) == 1, "\(open)")
+        // The message reached a live reader, so the feed has passed it: a stream from the start replays it.
+        let replay = try await SSEClient.open(port: port, path: "/v1/stream?topics=room:\(room)&since=0", token: bob)
+        #expect(try await SSEClient.read(replay) { $0.messageCount >= 1 }.texts == ["one"])
         _ = try await WebSocketClient.connect(url: "ws://127.0.0.1:\(port)/v1/ws?access_token=\(bob)", logger: TestDatabase.logger) { _, outbound, _ in
             try await outbound.close(.normalClosure, reason: nil)
         }
@@ -73,6 +76,9 @@ import WSClient
             ("tideline_events_appended_total", 5),
             (#"tideline_rate_limited_total{limit="commands"}"#, 1),
             (#"tideline_live_disconnects_total{reason="normal"}"#, 1),
+            ("tideline_deliveries_total", 1),
+            ("tideline_replay_events_total", 3),
+            ("tideline_replay_duration_seconds_count", 1),
         ] {
             let value = Self.value(sample, in: text)
             #expect(value ?? 0 >= atLeast, "\(sample) is \(value.map { "\($0)" } ?? "missing") in:\n\(text)")
