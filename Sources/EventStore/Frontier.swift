@@ -25,7 +25,26 @@ public struct Frontier: Sendable, Equatable {
     }
 }
 
+/// How far a checkpointed reader is behind the safe head.
+public struct CheckpointLag: Sendable, Equatable {
+    /// The checkpoint's name: `read_model`, `order_notifications`.
+    public var reader: String
+    /// Final positions past the reader's checkpoint.
+    public var events: Int64
+    /// The age of the oldest final event it has not handled (0 when caught up).
+    public var seconds: Double
+}
+
 extension EventStore {
+    /// Reads how far each checkpointed reader is behind (one statement).
+    public func checkpointLags() async throws -> [CheckpointLag] {
+        var lags: [CheckpointLag] = []
+        for try await (name, events, seconds) in try await client.execute(CheckpointLagStatement(), logger: logger) {
+            lags.append(CheckpointLag(reader: name, events: events, seconds: seconds))
+        }
+        return lags
+    }
+
     /// Reads the frontier (one statement on a pooled connection).
     public func frontier() async throws -> Frontier {
         for try await (head, held, heldSeconds, pid, application, state, database, seconds) in try await client.execute(

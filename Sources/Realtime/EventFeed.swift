@@ -1,4 +1,6 @@
 import EventStore
+import Foundation
+import Metrics
 import Logging
 import PostgresNIO
 import ServiceLifecycle
@@ -22,6 +24,18 @@ public final class EventFeed: Service {
         undecodable = UndecodableEventReport(reader: "live_feed", logger: logger)
     }
 
+    /// `tideline_delivery_latency_seconds`: from a command's acceptance (`occurred_at`, the
+    /// database's clock) to its event reaching this process's hub, for the newest event of each
+    /// batch (a sample, not every event: the feed stays cheap under load). It includes any time
+    /// the event was held behind an older open transaction.
+    static func sampleLatency(of event: RecordedEvent) {
+        guard let accepted = try? Date(event.occurredAt, strategy: Self.occurredAtFormat) else { return }
+        latency.recordSeconds(max(0, Date().timeIntervalSince(accepted)))
+    }
+
+    static let occurredAtFormat = Date.ISO8601FormatStyle(includingFractionalSeconds: true)
+    static let latency = Metrics.Timer(label: "tideline_delivery_latency_seconds", preferredDisplayUnit: .seconds)
+
     public func run() async throws {
         // Retry until the database answers: nothing can be served live before we know the head.
         while !Task.isCancelled && !Task.isShuttingDownGracefully {
@@ -42,6 +56,7 @@ public final class EventFeed: Service {
                 }
                 return event
             })
+            if let newest = page.events.last { Self.sampleLatency(of: newest) }
             if page.events.count == self.batchSize { return .moreAvailable }
             return page.hasPendingCommits ? .pendingCommits : .caughtUp
         }

@@ -63,7 +63,9 @@ import WSClient
 
         try await eventually("every family to move") {
             let text = try await Self.metrics(port: port)
+            // The sampled gauges are written every 5 s.
             return Self.value("tideline_live_disconnects_total{reason=\"normal\"}", in: text) ?? 0 >= 1
+                && Self.value(#"tideline_projection_lag_events{projection="read_model"}"#, in: text) != nil
         }
         let text = try await Self.metrics(port: port)
         for (sample, atLeast) in [
@@ -79,6 +81,7 @@ import WSClient
             ("tideline_deliveries_total", 1),
             ("tideline_replay_events_total", 3),
             ("tideline_replay_duration_seconds_count", 1),
+            ("tideline_delivery_latency_seconds_count", 1),
         ] {
             let value = Self.value(sample, in: text)
             #expect(value ?? 0 >= atLeast, "\(sample) is \(value.map { "\($0)" } ?? "missing") in:\n\(text)")

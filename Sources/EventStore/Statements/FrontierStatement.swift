@@ -32,3 +32,27 @@ struct FrontierStatement: PostgresPreparedStatement {
     func makeBindings() throws -> PostgresBindings { PostgresBindings() }
     func decodeRow(_ row: PostgresRow) throws -> Row { try row.decode(Row.self) }
 }
+
+/// How far each checkpointed reader (the read-model projector, the order reactor) is behind the
+/// safe head: in positions, and as the age of the oldest final event it has not handled yet.
+struct CheckpointLagStatement: PostgresPreparedStatement {
+    static let name = "tl_checkpoint_lag"
+    static let sql = """
+        WITH head AS MATERIALIZED (
+            SELECT coalesce(max(position), 0) AS safe FROM events
+            WHERE transaction_id < pg_snapshot_xmin(pg_current_snapshot())
+        )
+        SELECT c.name, greatest(head.safe - c.position, 0),
+               coalesce(extract(epoch FROM clock_timestamp() - (
+                   SELECT e.occurred_at FROM events e
+                   WHERE e.position > c.position AND e.position <= head.safe
+                   ORDER BY e.position LIMIT 1
+               ))::float8, 0)
+        FROM checkpoints c CROSS JOIN head
+        ORDER BY c.name
+        """
+    typealias Row = (String, Int64, Double)
+
+    func makeBindings() throws -> PostgresBindings { PostgresBindings() }
+    func decodeRow(_ row: PostgresRow) throws -> Row { try row.decode(Row.self) }
+}
