@@ -66,9 +66,10 @@ public func buildApplication(
         logger: logger
     )
     let router = Router(context: TidelineRequestContext.self)
-    // Added first so that it wraps everything, the not-found responder included.
+    // Added first so that they wrap everything, the not-found responder included: the access
+    // middleware sees the problem middleware's answers.
+    router.add(middleware: AccessMiddleware())
     router.add(middleware: ProblemMiddleware())
-    if metrics != nil { router.add(middleware: MetricsMiddleware()) }
     OperationalRoutes(store: store, listener: listener, metrics: metrics, logger: logger).add(to: router)
 
     let v1 = router.group("v1")

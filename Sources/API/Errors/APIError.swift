@@ -47,13 +47,15 @@ public struct APIError: Error, HTTPResponseError, Sendable {
         var headers: HTTPFields = [.contentType: "application/problem+json"]
         headers.append(contentsOf: extraHeaders)
         if let retryAfter { headers[.retryAfter] = String(retryAfter) }
-        return Response(status: status, headers: headers, body: .init(byteBuffer: .init(string: problemJSON())))
+        return Response(status: status, headers: headers, body: .init(byteBuffer: .init(string: problemJSON(requestID: context.id))))
     }
 
-    func problemJSON() -> String {
+    /// - Parameter requestID: the request's id (also its `X-Request-Id` header and in its log
+    ///   lines), so a client can quote it when reporting a problem.
+    func problemJSON(requestID: String? = nil) -> String {
         let problem = Problem(
             type: "https://tideline.dev/problems/\(code)", title: status.reasonPhrase, status: status.code,
-            detail: detail, code: code, errors: fieldErrors.isEmpty ? nil : fieldErrors
+            detail: detail, code: code, errors: fieldErrors.isEmpty ? nil : fieldErrors, requestId: requestID
         )
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
@@ -67,5 +69,11 @@ public struct APIError: Error, HTTPResponseError, Sendable {
         var detail: String
         var code: String
         var errors: [FieldError]?
+        var requestId: String?
+
+        enum CodingKeys: String, CodingKey {
+            case type, title, status, detail, code, errors
+            case requestId = "request_id"
+        }
     }
 }
