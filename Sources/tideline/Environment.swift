@@ -13,7 +13,22 @@ enum Environment {
 }
 
 func makeLogger(label: String, level: String) -> Logger {
+    bootstrapLogging()
     var logger = Logger(label: label)
     logger.logLevel = Logger.Level(rawValue: level.lowercased()) ?? .info
     return logger
 }
+
+/// `LOG_FORMAT=json`: every logger of the process (the server's, Hummingbird's per request,
+/// PostgresNIO's) writes JSON lines; otherwise readable text. Done once per process, before
+/// the first logger exists.
+private func bootstrapLogging() {
+    _ = loggingBootstrapped
+}
+
+private let loggingBootstrapped: Void = {
+    switch Environment.string("LOG_FORMAT")?.lowercased() {
+    case "json": LoggingSystem.bootstrap { JSONLogHandler(label: $0) }
+    default: LoggingSystem.bootstrap { StreamLogHandler.standardError(label: $0) }
+    }
+}()

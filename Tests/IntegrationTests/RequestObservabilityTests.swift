@@ -53,6 +53,35 @@ import Testing
         await TestDatabase.drop(database)
     }
 
+    /// `LOG_FORMAT=json`: every line the server writes is one JSON object, and a request's
+    /// access line carries its id, route, status and duration as fields.
+    @Test func logFormatJSONWritesOneObjectPerLine() async throws {
+        let database = try await TestDatabase.create()
+        let port = try ServerProcess.freePort()
+        let server = try ServerProcess(
+            arguments: ["serve", "--dev", "--port", String(port), "--log-level", "info"], database: database,
+            environment: ["LOG_FORMAT": "json"]
+        )
+        do {
+            try await ServerProcess.waitUntilReady(port: port)
+            #expect(try await Self.send(port: port, method: .GET, path: "/health", requestID: "json-line-1").status == 200)
+        } catch {
+            server.kill(SIGKILL)
+            throw error
+        }
+        server.kill(SIGTERM)
+        #expect(await server.waitForExit() == 0)
+        let lines = server.readOutput().split(separator: "\n")
+        let objects = lines.compactMap { try? JSONDecoder().decode(JSONValue.self, from: Data($0.utf8)) }
+        #expect(!lines.isEmpty && objects.count == lines.count, "\(lines.filter { (try? JSONDecoder().decode(JSONValue.self, from: Data($0.utf8))) == nil })")
+        #expect(objects.allSatisfy { $0[member: "level"]?.asString != nil && $0[member: "time"]?.asString != nil })
+        let access = objects.first { $0[member: "message"]?.asString == "request" && $0[member: "request_id"]?.asString == "json-line-1" }
+        #expect(access?[member: "route"]?.asString == "/health")
+        #expect(access?[member: "status"]?.asString == "200")
+        #expect(access?[member: "duration_ms"]?.asString != nil)
+        await TestDatabase.drop(database)
+    }
+
     private static func send(
         port: Int, method: HTTPMethod, path: String, token: String? = nil, body: String? = nil, requestID: String? = nil
     ) async throws -> (status: Int, requestID: String?, body: String) {

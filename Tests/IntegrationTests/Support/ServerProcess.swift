@@ -16,12 +16,13 @@ final class ServerProcess: @unchecked Sendable {
             .appendingPathComponent(".build/debug/tideline")
     }
 
-    convenience init(arguments: [String], database: DatabaseURL) throws {
-        try self.init(arguments: arguments, databaseURL: Self.urlString(database))
+    /// - Parameter environment: variables added to (or replacing) the test's own.
+    convenience init(arguments: [String], database: DatabaseURL, environment: [String: String] = [:]) throws {
+        try self.init(arguments: arguments, databaseURL: Self.urlString(database), environment: environment)
     }
 
     /// With `DATABASE_URL` exactly as given (query parameters such as `sslmode` included).
-    init(arguments: [String], databaseURL: String) throws {
+    init(arguments: [String], databaseURL: String, environment extra: [String: String] = [:]) throws {
         process.executableURL = Self.executable
         process.arguments = arguments
         var environment = ProcessInfo.processInfo.environment
@@ -29,6 +30,7 @@ final class ServerProcess: @unchecked Sendable {
         environment["TIDELINE_JWT_SECRET"] = TestServer.secret
         environment["TIDELINE_MIGRATIONS"] = TestDatabase.migrationsDirectory.path
         environment["LOG_LEVEL"] = "warning"
+        environment.merge(extra) { _, given in given }
         process.environment = environment
         process.standardOutput = output
         process.standardError = output
