@@ -68,6 +68,18 @@ import WSClient
                 && Self.value(#"tideline_projection_lag_events{projection="read_model"}"#, in: text) != nil
         }
         let text = try await Self.metrics(port: port)
+        // The dashboard in docs/ is built on families the server really exports (those that
+        // only appear when something goes wrong are tested where it does).
+        let exported = Set(text.split(separator: "\n").compactMap { line -> String? in
+            guard line.hasPrefix("# TYPE ") else { return nil }
+            return line.split(separator: " ").dropFirst(2).first.map(String.init)
+        })
+        let onlyOnTrouble: Set = ["tideline_undecodable_events_total", "tideline_doorbell_reconnects_total"]
+        let families = try Self.dashboardFamilies()
+        #expect(families.count >= 15, "\(families)")
+        for family in families where !onlyOnTrouble.contains(family) {
+            #expect(exported.contains(family), "the dashboard uses \(family), which /metrics does not export")
+        }
         for (sample, atLeast) in [
             (#"tideline_commands_total{command="create_room",outcome="appended"}"#, 2.0),
             (#"tideline_commands_total{command="post_message",outcome="appended"}"#, 1),
@@ -95,6 +107,20 @@ import WSClient
             return Double(line.dropFirst(sample.count + 1))
         }
         return nil
+    }
+
+    /// The metric families `docs/grafana-dashboard.json` queries (histogram series folded into
+    /// their family).
+    static func dashboardFamilies() throws -> Set<String> {
+        let url = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("docs/grafana-dashboard.json")
+        let text = try String(contentsOf: url, encoding: .utf8)
+        let names = try Regex(#"tideline_[a-z_]+"#)
+        return Set(text.matches(of: names).map { match in
+            var name = String(text[match.range])
+            for suffix in ["_bucket", "_count", "_sum"] where name.hasSuffix(suffix) { name.removeLast(suffix.count) }
+            return name
+        }.filter { $0 != "tideline_overview" })
     }
 
     static func metrics(port: Int) async throws -> String {
