@@ -80,10 +80,11 @@ public func buildApplication(
     }
     let auth = AuthMiddleware(tokens: tokens)
     let commandLimiter = CommandRateLimiter(rate: configuration.commandRate, burst: configuration.commandBurst, limit: "commands")
+    let readYourWrites = ReadYourWritesMiddleware(progress: progress, timeout: configuration.readYourWritesTimeout)
     let authenticated = v1
         .add(middleware: auth)
         .add(middleware: RateLimitMiddleware(limiter: commandLimiter))
-        .add(middleware: ReadYourWritesMiddleware(progress: progress, timeout: configuration.readYourWritesTimeout))
+        .add(middleware: readYourWrites)
     routes.addRoomRoutes(to: authenticated)
     routes.addOrderRoutes(to: authenticated)
     routes.addNotificationRoutes(to: authenticated)
@@ -101,7 +102,8 @@ public func buildApplication(
             maxFrameBytes: configuration.maxFrameBytes, maxTopics: configuration.maxTopics, sessions: webSocketSessions
         ),
         auth: auth,
-        slots: streamSlots
+        slots: streamSlots,
+        readYourWrites: readYourWrites
     )
     webSockets.add(to: authenticated)
 

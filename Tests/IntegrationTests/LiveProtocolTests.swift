@@ -343,6 +343,32 @@ import WSCompression
         }
     }
 
+    /// `min_event_id` holds a handshake as it holds any GET (contract §3): an event the read
+    /// model shows lets the upgrade through, one it never reaches is a 503 problem, and a value
+    /// that is no event id a 422, all before any upgrade.
+    @Test func aHandshakeWaitsForMinEventIDLikeAnyGet() async throws {
+        try await TestServer.run { server in
+            let token = try await server.token("alice")
+            let room = TestServer.uniqueID("room")
+            try await server.createRoom(room, by: "alice")
+            let posted = try await server.postMessage("hi", in: room, by: "alice")
+            let eventID = try #require(posted.string("event_id"))
+            let shown = try await withHangGuard {
+                try await upgradeHandshake(port: server.client.port!, path: "/v1/ws?access_token=\(token)&min_event_id=\(eventID)", offering: [:])
+            }
+            #expect(shown.status == 101, "\(shown)")
+            let future = try await withHangGuard {
+                try await upgradeHandshake(port: server.client.port!, path: "/v1/ws?access_token=\(token)&min_event_id=999999999", offering: [:])
+            }
+            #expect(future.status == 503, "\(future)")
+            #expect(future.json?[member: "code"]?.asString == "unavailable", "\(future)")
+            let bad = try await withHangGuard {
+                try await upgradeHandshake(port: server.client.port!, path: "/v1/ws?access_token=\(token)&min_event_id=soon", offering: [:])
+            }
+            #expect(bad.status == 422, "\(bad)")
+        }
+    }
+
     @Test func aClientOfferingOnlyUnknownSubprotocolsIsRefused() async throws {
         try await TestServer.run { server in
             let token = try await server.token("alice")

@@ -17,4 +17,11 @@ struct ReadYourWritesMiddleware: RouterMiddleware {
         }
         return try await next(request, context)
     }
+
+    /// Whether `request` asks for no `min_event_id`, or for one the read model reaches in time.
+    func isSatisfied(by request: Request) async -> Bool {
+        guard let raw = request.uri.queryParameters.get("min_event_id") else { return true }
+        guard let eventID = try? QueryParameters.eventID(raw, field: "min_event_id") else { return false }
+        return await progress.wait(for: eventID, timeout: timeout)
+    }
 }

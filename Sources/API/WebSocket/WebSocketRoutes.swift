@@ -8,17 +8,23 @@ import NIOCore
 /// `GET /v1/ws`: authenticates and negotiates the subprotocol before upgrading. A refused
 /// upgrade goes on to the HTTP router (``WebSocketUpgradeChannel``), whose `/v1/ws` route answers
 /// it as problem+json like any other request: 401 for a missing, malformed, wrongly signed or
-/// expired token, 400 for an unsupported subprotocol.
+/// expired token, 400 for an unsupported subprotocol, 422 for a bad `min_event_id`, 503 when
+/// the read model does not reach it in time, 429 over the stream caps.
 struct WebSocketRoutes: Sendable {
     static let subprotocol = "tideline.v1"
     static let path = "/v1/ws"
     let session: WebSocketSession
     let auth: AuthMiddleware
     let slots: StreamSlots
+    /// `min_event_id` (contract: any GET accepts it) holds the upgrade until the read model
+    /// shows that event, as ``ReadYourWritesMiddleware`` holds other GETs.
+    let readYourWrites: ReadYourWritesMiddleware
 
     /// Whether an upgrade request becomes a session: the token verifies and the subprotocol fits.
     func decide(request: Request, channel: any Channel, logger: Logger) async -> WebSocketUpgradeChannel.Upgrade? {
         guard request.uri.path == Self.path, let caller = try? await auth.authenticate(request) else { return nil }
+        // Not there in time (or not an id): refused, and the router's middleware answers why.
+        guard await readYourWrites.isSatisfied(by: request) else { return nil }
         let headers: HTTPFields
         switch Self.negotiate(request.headers[.secWebSocketProtocol]) {
         case .none: headers = [:]
