@@ -10,11 +10,14 @@ TOOLS = ROOT / ".build" / "tools"
 
 def python_module(name, pin):
     """Imports `name`, installing the pinned distribution `pin` first if it is missing."""
+    target = TOOLS / "python"
+    if target.is_dir() and str(target) not in sys.path:
+        sys.path.insert(0, str(target))
     try:
         return __import__(name)
     except ImportError:
-        target = TOOLS / "python"
         subprocess.run([sys.executable, "-m", "pip", "install", "-q", "--disable-pip-version-check",
-                        "--target", str(target), pin], check=True)
-        sys.path.insert(0, str(target))
+                        "--no-warn-conflicts", "--root-user-action=ignore", "--target", str(target), pin], check=True)
+        if str(target) not in sys.path:
+            sys.path.insert(0, str(target))
         return __import__(name)
