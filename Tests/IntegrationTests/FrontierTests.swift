@@ -45,9 +45,13 @@ import Testing
             let held = try await ConcurrentClient.post(port: port, path: "/v1/rooms/\(room)/messages", token: alice, json: #"{"text":"held"}"#)
             #expect(held.status == 201, "the command itself commits")
             let heldID = try #require(held.body[member: "event_id"]?.asString)
-            let report = try await eventually { () async throws -> JSONValue? in
+            // The test cluster is shared: a transaction of another test that began before ours
+            // is the oldest until it ends. Ours stays open, so it becomes the oldest.
+            let report = try await eventually(attempts: 450) { () async throws -> JSONValue? in
                 let ready = try await Self.json(port: port, path: "/ready")
-                return (ready[member: "frontier"]?[member: "held_events"]?.asInt ?? 0) >= 1 ? ready : nil
+                let frontier = ready[member: "frontier"]
+                let held = (frontier?[member: "held_events"]?.asInt ?? 0) >= 1
+                return held && frontier?[member: "oldest_transaction"]?[member: "pid"]?.asInt == Int64(pid) ? ready : nil
             }
             let frontier = try #require(report?[member: "frontier"])
             #expect(report?[member: "status"]?.asString == "ready")
