@@ -84,7 +84,8 @@ import Testing
                 #expect(try await replay.read { $0.messageCount >= 1 }.texts == ["m6"])
                 let ids = try await Self.eventIDs(port: port, token: staff)
                 #expect(ids.dropLast() == written[...] && ids.last! > written.last!)
-                let page = try await ConcurrentClient.get(port: port, path: "/v1/rooms/\(room)/messages", token: staff)
+                let nextID = next.body[member: "event_id"]?.asString ?? "0"
+                let page = try await ConcurrentClient.get(port: port, path: "/v1/rooms/\(room)/messages?min_event_id=\(nextID)", token: staff)
                 #expect(page.body[member: "messages"]?.asArray.count == 6)
             }
         } catch {
