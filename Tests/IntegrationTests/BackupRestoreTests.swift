@@ -15,7 +15,6 @@ import Testing
         let source = try await TestDatabase.create()
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("restore-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-        let cluster = folder.appendingPathComponent("pg").path
         defer {
             _ = try? FileManager.default.removeItem(at: folder)
         }
@@ -47,13 +46,7 @@ import Testing
         let sourcePassword = ["PGPASSWORD": source.password ?? ""]
         let dumped = try await Subprocess.run("\(bin)/pg_dump", ["-Fc", "-f", dump] + Self.connection(source), environment: sourcePassword)
         #expect(dumped.status == 0, "\(dumped.output)")
-        let port = try ServerProcess.freePort()
-        let started = try await DevelopmentClusterTests.pgCluster(["start", cluster, String(port)], environment: ["TIDELINE_PG_THROWAWAY": "1"])
-        #expect(started.status == 0, "\(started.output)")
-        do {
-            _ = try await DevelopmentClusterTests.pgCluster(["createdb", cluster, String(port), "restored"])
-            let url = try await DevelopmentClusterTests.pgCluster(["url", cluster, String(port), "restored"]).output
-            let restored = try DatabaseURL(url.trimmingCharacters(in: .whitespacesAndNewlines))
+        try await PrivateCluster.with(database: "restored") { restored in
             let restoredOK = try await Subprocess.run(
                 "\(bin)/pg_restore", ["--no-owner", "-d", "restored"] + Self.connection(restored, database: false) + [dump],
                 environment: ["PGPASSWORD": restored.password ?? ""]
@@ -88,11 +81,7 @@ import Testing
                 let page = try await ConcurrentClient.get(port: port, path: "/v1/rooms/\(room)/messages?min_event_id=\(nextID)", token: staff)
                 #expect(page.body[member: "messages"]?.asArray.count == 6)
             }
-        } catch {
-            _ = try? await DevelopmentClusterTests.pgCluster(["destroy", cluster])
-            throw error
         }
-        _ = try await DevelopmentClusterTests.pgCluster(["destroy", cluster])
         await TestDatabase.drop(source)
     }
 

@@ -8,19 +8,9 @@ import Testing
 /// and never fall back to plain text.
 @Suite(.serialized) struct DatabaseTLSTests {
     @Test func verifyModesCheckTheCertificateAndItsNameOthersDoNot() async throws {
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("tls-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-        defer { _ = try? FileManager.default.removeItem(at: folder) }
-        let cluster = folder.appendingPathComponent("pg").path
-        let port = try ServerProcess.freePort()
-        let started = try await DevelopmentClusterTests.pgCluster(
-            ["start", cluster, String(port)], environment: ["TIDELINE_PG_THROWAWAY": "1", "TIDELINE_PG_TLS": "1"]
-        )
-        #expect(started.status == 0, "\(started.output)")
-        do {
-            let ca = try await DevelopmentClusterTests.pgCluster(["ca", cluster]).output.trimmingCharacters(in: .whitespacesAndNewlines)
-            let base = try await DevelopmentClusterTests.pgCluster(["url", cluster, String(port)]).output
-                .trimmingCharacters(in: .whitespacesAndNewlines)
+        try await PrivateCluster.with(tls: true) { cluster in
+            let ca = try #require(cluster.certificateAuthority)
+            let base = ServerProcess.urlString(cluster.url)
             let onLocalhost = base.replacingOccurrences(of: "@127.0.0.1:", with: "@localhost:")
 
             // Trusted CA, the name the certificate carries: TLS, verified.
@@ -43,11 +33,7 @@ import Testing
             #expect(migrated.status == 0, "\(migrated.output)")
             let refused = try await ServerProcess.run(["migrate"], databaseURL: "\(base)?sslmode=verify-full&sslrootcert=\(ca)")
             #expect(refused.status != 0, "\(refused.output)")
-        } catch {
-            _ = try? await DevelopmentClusterTests.pgCluster(["destroy", cluster])
-            throw error
         }
-        _ = try await DevelopmentClusterTests.pgCluster(["destroy", cluster])
     }
 
     /// Connects with `url` and asks the server whether the session is encrypted.
