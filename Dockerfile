@@ -9,17 +9,17 @@
 FROM swift:6.3-bookworm AS build
 WORKDIR /build
 
-# Dependencies first, at the versions Package.resolved pins (committed; never re-resolved
-# here): this layer stays cached until Package.swift or Package.resolved changes.
-COPY ./Package.swift ./Package.resolved ./
-RUN swift package resolve --force-resolved-versions
+# Dependencies first: this layer stays cached until Package.swift changes. (Package.resolved is
+# not committed: see .gitignore. When a build context has one, its pins are used.)
+COPY ./Package.* ./
+RUN swift package resolve
 
 COPY . .
 # The build products are a cache mount (x86_64 hosts; elsewhere the build simply runs uncached):
 # a rebuild after a source change compiles only what changed. Everything needed later is copied out of it, in the same step, to /staging: the
 # binary, the SwiftPM resource bundles next to it (if any), and the migrations.
 RUN --mount=type=cache,target=/build/.build/x86_64-unknown-linux-gnu,id=tideline-swift-build \
-    swift build -c release --force-resolved-versions --product tideline \
+    swift build -c release --product tideline \
     && bin="$(swift build -c release --show-bin-path)" \
     && mkdir -p /staging \
     && cp "$bin/tideline" /staging/ \
