@@ -1,9 +1,7 @@
 import API
-import AsyncHTTPClient
 import Domain
 import EventStore
 import Foundation
-import NIOCore
 import PostgresNIO
 import Testing
 
@@ -26,7 +24,7 @@ import Testing
         try await TestDatabase.withConnection(source) { connection in
             for _ in 0..<3_000 { try await connection.query("SELECT pg_current_xact_id()", logger: TestDatabase.logger) }
         }
-        let written = try await Self.withServer(on: source) { port in
+        let written = try await ServerProcess.withServer(database: source) { _, port, _ in
             #expect(try await ConcurrentClient.post(port: port, path: "/v1/rooms", token: staff, json: #"{"room_id":"\#(room)"}"#).status == 201)
             for n in 1...5 {
                 #expect(try await ConcurrentClient.post(port: port, path: "/v1/rooms/\(room)/messages", token: staff, json: #"{"text":"m\#(n)"}"#).status == 201)
@@ -54,9 +52,9 @@ import Testing
             #expect(restoredOK.status == 0, "\(restoredOK.output)")
 
             // As restored: the history is there but no reader may see it.
-            try await Self.withServer(on: restored) { port in
+            try await ServerProcess.withServer(database: restored) { _, port, _ in
                 #expect(try await Self.eventIDs(port: port, token: staff).isEmpty)
-                let ready = try await Self.json(port: port, path: "/ready")
+                let ready = try await ConcurrentClient.json(port: port, path: "/ready")
                 #expect(ready[member: "frontier"]?[member: "held_events"]?.asInt == Int64(written.count))
                 #expect(ready[member: "frontier"]?[member: "oldest_transaction"] == nil, "nothing holds them: they are foreign")
             }
@@ -67,7 +65,7 @@ import Testing
             let again = try await ServerProcess.run(["after-restore"], database: restored)
             #expect(again.output.contains("nothing to do"), "\(again.output)")
 
-            try await Self.withServer(on: restored) { port in
+            try await ServerProcess.withServer(database: restored) { _, port, _ in
                 #expect(try await Self.eventIDs(port: port, token: staff) == written)
                 // A replay from the start, then a new message after the restored ones.
                 var replay = SSEReader(try await SSEClient.open(port: port, path: "/v1/stream?topics=room:\(room)&since=0", token: staff))
@@ -83,22 +81,6 @@ import Testing
             }
         }
         await TestDatabase.drop(source)
-    }
-
-    /// Runs a `tideline serve` on `database` for `body`, then SIGTERM.
-    private static func withServer<T>(on database: DatabaseURL, _ body: (Int) async throws -> T) async throws -> T {
-        let port = try ServerProcess.freePort()
-        let server = try ServerProcess.serve(database: database, port: port)
-        do {
-            try await ServerProcess.waitUntilReady(port: port)
-            let result = try await body(port)
-            server.kill(SIGTERM)
-            #expect(await server.waitForExit() == 0)
-            return result
-        } catch {
-            server.kill(SIGKILL)
-            throw error
-        }
     }
 
     /// Every event id `GET /v1/events` returns, page after page.
@@ -118,11 +100,5 @@ import Testing
     private static func connection(_ url: DatabaseURL, database: Bool = true) -> [String] {
         guard case .tcp(let host, let port) = url.endpoint else { return [] }
         return ["-h", host, "-p", String(port), "-U", url.username] + (database ? ["-d", url.database] : [])
-    }
-
-    private static func json(port: Int, path: String) async throws -> JSONValue {
-        let response = try await testHTTPClient.execute(HTTPClientRequest(url: "http://127.0.0.1:\(port)\(path)"), timeout: .seconds(10))
-        let text = String(buffer: try await response.body.collect(upTo: 1 << 20))
-        return try JSONDecoder().decode(JSONValue.self, from: Data(text.utf8))
     }
 }

@@ -1,9 +1,7 @@
 import API
-import AsyncHTTPClient
 import Domain
 import EventStore
 import Foundation
-import NIOCore
 import PostgresNIO
 import Testing
 
@@ -11,24 +9,12 @@ import Testing
 /// sees in `/ready` and `/metrics` while it lasts, and that delivery resumes once it ends.
 @Suite struct FrontierTests {
     @Test func anOpenTransactionHoldingDeliveryShowsInReadyAndMetricsUntilItEnds() async throws {
-        let database = try await TestDatabase.create()
-        let port = try ServerProcess.freePort()
-        let server = try ServerProcess.serve(database: database, port: port)
-        do {
-            try await exercise(database: database, port: port)
-        } catch {
-            server.kill(SIGKILL)
-            throw error
-        }
-        server.kill(SIGTERM)
-        #expect(await server.waitForExit() == 0)
-        await TestDatabase.drop(database)
+        try await ServerProcess.withServer { database, port, _ in try await exercise(database: database, port: port) }
     }
 
     private func exercise(database: DatabaseURL, port: Int) async throws {
         let tokens = await TokenService(secret: TestServer.secret)
         let alice = try await tokens.sign(user: "alice", roles: [], expiresAt: Date().addingTimeInterval(600))
-        try await ServerProcess.waitUntilReady(port: port)
         let room = TestServer.uniqueID("room")
         #expect(try await ConcurrentClient.post(port: port, path: "/v1/rooms", token: alice, json: #"{"room_id":"\#(room)"}"#).status == 201)
         var live = SSEReader(try await SSEClient.open(port: port, path: "/v1/stream?topics=room:\(room)", token: alice))
@@ -48,7 +34,7 @@ import Testing
             // The test cluster is shared: a transaction of another test that began before ours
             // is the oldest until it ends. Ours stays open, so it becomes the oldest.
             let report = try await eventually(attempts: 450) { () async throws -> JSONValue? in
-                let ready = try await Self.json(port: port, path: "/ready")
+                let ready = try await ConcurrentClient.json(port: port, path: "/ready")
                 let frontier = ready[member: "frontier"]
                 let held = (frontier?[member: "held_events"]?.asInt ?? 0) >= 1
                 return held && frontier?[member: "oldest_transaction"]?[member: "pid"]?.asInt == Int64(pid) ? ready : nil
@@ -59,7 +45,7 @@ import Testing
             #expect(frontier[member: "oldest_transaction"]?[member: "pid"]?.asInt == Int64(pid))
             #expect(frontier[member: "oldest_transaction"]?[member: "state"]?.asString == "idle in transaction")
             try await eventually("the held events to show in /metrics") {
-                let metrics = try await Self.text(port: port, path: "/metrics")
+                let metrics = try await ConcurrentClient.text(port: port, path: "/metrics")
                 return metrics.split(separator: "\n").contains { $0.hasPrefix("tideline_frontier_held_events ") && !$0.hasSuffix(" 0") && !$0.hasSuffix(" 0.0") }
             }
             try await session.query("ROLLBACK", logger: TestDatabase.logger)
@@ -67,16 +53,7 @@ import Testing
         // The transaction is gone: the held message arrives, and nothing is held any more.
         #expect(try await live.read { $0.texts.contains("held") }.texts == ["held"])
         try await eventually("/ready to show nothing held") {
-            try await Self.json(port: port, path: "/ready")[member: "frontier"]?[member: "held_events"]?.asInt == 0
+            try await ConcurrentClient.json(port: port, path: "/ready")[member: "frontier"]?[member: "held_events"]?.asInt == 0
         }
-    }
-
-    private static func text(port: Int, path: String) async throws -> String {
-        let response = try await testHTTPClient.execute(HTTPClientRequest(url: "http://127.0.0.1:\(port)\(path)"), timeout: .seconds(10))
-        return String(buffer: try await response.body.collect(upTo: 1 << 22))
-    }
-
-    private static func json(port: Int, path: String) async throws -> JSONValue {
-        try JSONDecoder().decode(JSONValue.self, from: Data(try await text(port: port, path: path).utf8))
     }
 }

@@ -9,11 +9,7 @@ import Testing
 /// (`scripts/check-generated-client`).
 @Suite struct GeneratedClientTests {
     @Test func aGeneratedClientParsesEveryRouteErrorAndEventPage() async throws {
-        let database = try await TestDatabase.create()
-        let port = try ServerProcess.freePort()
-        let server = try ServerProcess.serve(database: database, port: port)
-        do {
-            try await ServerProcess.waitUntilReady(port: port)
+        try await ServerProcess.withServer { database, port, _ in
             // An event of a type a later version might add, in the log every staff reader pages.
             try await TestDatabase.withClient(database) { client in
                 try await EventStore(client: client, logger: TestDatabase.logger).append(
@@ -34,12 +30,6 @@ import Testing
                 "--expect-unknown-type", "audit.entry_written",
             ])
             #expect(result.status == 0, "\(result.output)")
-        } catch {
-            server.kill(SIGKILL)
-            throw error
         }
-        server.kill(SIGTERM)
-        #expect(await server.waitForExit() == 0)
-        await TestDatabase.drop(database)
     }
 }

@@ -1,9 +1,7 @@
 import API
-import AsyncHTTPClient
 import Domain
 import EventStore
 import Foundation
-import NIOCore
 import Testing
 import WSClient
 
@@ -11,28 +9,16 @@ import WSClient
 /// `tideline_` prefix, `_total` counters, `_seconds` durations).
 @Suite struct MetricsTests {
     @Test func theServersFamiliesMoveWithRealTraffic() async throws {
-        let database = try await TestDatabase.create()
-        let port = try ServerProcess.freePort()
         // A low command rate, so that the test can be refused without sending hundreds.
-        let server = try ServerProcess(
-            arguments: ["serve", "--dev", "--port", String(port), "--command-rate", "1", "--command-burst", "8"], database: database
-        )
-        do {
+        try await ServerProcess.withServer(arguments: ["--command-rate", "1", "--command-burst", "8"]) { _, port, _ in
             try await exercise(port: port)
-        } catch {
-            server.kill(SIGKILL)
-            throw error
         }
-        server.kill(SIGTERM)
-        #expect(await server.waitForExit() == 0)
-        await TestDatabase.drop(database)
     }
 
     private func exercise(port: Int) async throws {
         let tokens = await TokenService(secret: TestServer.secret)
         let alice = try await tokens.sign(user: "alice", roles: [], expiresAt: Date().addingTimeInterval(600))
         let bob = try await tokens.sign(user: "bob", roles: [], expiresAt: Date().addingTimeInterval(600))
-        try await ServerProcess.waitUntilReady(port: port)
         let room = TestServer.uniqueID("room"), secret = TestServer.uniqueID("secret")
         #expect(try await ConcurrentClient.post(port: port, path: "/v1/rooms", token: alice, json: #"{"room_id":"\#(room)"}"#).status == 201)
         #expect(try await ConcurrentClient.post(port: port, path: "/v1/rooms", token: alice,
@@ -43,7 +29,7 @@ import WSClient
         #expect(try await ConcurrentClient.post(port: port, path: "/v1/rooms/\(room)/messages", token: alice, json: #"{"text":"one"}"#, headers: key).status == 201)
         #expect(try await ConcurrentClient.post(port: port, path: "/v1/rooms/\(room)/messages", token: alice, json: #"{"text":"one"}"#, headers: key).status == 201)
         _ = try await stream.read { $0.messageCount >= 1 }
-        let open = try await Self.metrics(port: port)
+        let open = try await ConcurrentClient.text(port: port, path: "/metrics")
         #expect(Self.value("tideline_live_connections", in: open) == 1, "\(open)")
         // The message reached a live reader, so the feed has passed it: a stream from the start replays it.
         let replay = try await SSEClient.open(port: port, path: "/v1/stream?topics=room:\(room)&since=0", token: bob)
@@ -62,12 +48,12 @@ import WSClient
         #expect(refused)
 
         try await eventually("every family to move") {
-            let text = try await Self.metrics(port: port)
+            let text = try await ConcurrentClient.text(port: port, path: "/metrics")
             // The sampled gauges are written every 5 s.
             return Self.value("tideline_live_disconnects_total{reason=\"normal\"}", in: text) ?? 0 >= 1
                 && Self.value(#"tideline_projection_lag_events{projection="read_model"}"#, in: text) != nil
         }
-        let text = try await Self.metrics(port: port)
+        let text = try await ConcurrentClient.text(port: port, path: "/metrics")
         // The dashboard in docs/ is built on families the server really exports (those that
         // only appear when something goes wrong are tested where it does).
         let exported = Set(text.split(separator: "\n").compactMap { line -> String? in
@@ -121,10 +107,5 @@ import WSClient
             for suffix in ["_bucket", "_count", "_sum"] where name.hasSuffix(suffix) { name.removeLast(suffix.count) }
             return name
         }.filter { $0 != "tideline_overview" })
-    }
-
-    static func metrics(port: Int) async throws -> String {
-        let response = try await testHTTPClient.execute(HTTPClientRequest(url: "http://127.0.0.1:\(port)/metrics"), timeout: .seconds(10))
-        return String(buffer: try await response.body.collect(upTo: 1 << 22))
     }
 }

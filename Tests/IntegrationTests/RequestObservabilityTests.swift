@@ -9,11 +9,7 @@ import Testing
 /// Each request's id (the client's, when sane), its access line and its HTTP metrics.
 @Suite struct RequestObservabilityTests {
     @Test func eachRequestHasAnIDInItsHeaderProblemAndLogLineAndCountsInMetrics() async throws {
-        let database = try await TestDatabase.create()
-        let port = try ServerProcess.freePort()
-        let server = try ServerProcess(arguments: ["serve", "--dev", "--port", String(port), "--log-level", "info"], database: database)
-        do {
-            try await ServerProcess.waitUntilReady(port: port)
+        let server = try await ServerProcess.withServer(arguments: ["--log-level", "info"]) { _, port, server in
             let tokens = await TokenService(secret: TestServer.secret)
             let alice = try await tokens.sign(user: "alice", roles: [], expiresAt: Date().addingTimeInterval(600))
             let room = TestServer.uniqueID("room")
@@ -33,7 +29,7 @@ import Testing
             let odd = try await Self.send(port: port, method: .GET, path: "/health", requestID: "not ok; drop table")
             #expect(odd.requestID != nil && odd.requestID != "not ok; drop table")
 
-            let metrics = try await MetricsTests.metrics(port: port)
+            let metrics = try await ConcurrentClient.text(port: port, path: "/metrics")
             #expect((MetricsTests.value(#"tideline_http_requests_total{method="POST",route="/v1/rooms",status="201"}"#, in: metrics) ?? 0) >= 1, "\(metrics)")
             // Routes are patterns: an id in the path never becomes a label (nor a log field).
             let messagesRoute = metrics.split(separator: "\n").first {
@@ -41,36 +37,21 @@ import Testing
             }
             #expect(messagesRoute != nil && messagesRoute?.contains("no-such-room") == false, "\(metrics)")
             #expect(!metrics.contains("hb_requests"))
-        } catch {
-            server.kill(SIGKILL)
-            throw error
+            return server
         }
-        server.kill(SIGTERM)
-        #expect(await server.waitForExit() == 0)
         let log = server.readOutput()
         let line = log.split(separator: "\n").first { $0.contains("hb.request.id=trace-abc.1") && $0.hasSuffix(" request") }
         #expect(line?.contains("route=/v1/rooms") == true && line?.contains("status=201") == true, "\(log)")
-        await TestDatabase.drop(database)
     }
 
     /// `LOG_FORMAT=json`: every line the server writes is one JSON object, and a request's
     /// access line carries its id, route, status and duration as fields.
     @Test func logFormatJSONWritesOneObjectPerLine() async throws {
-        let database = try await TestDatabase.create()
-        let port = try ServerProcess.freePort()
-        let server = try ServerProcess(
-            arguments: ["serve", "--dev", "--port", String(port), "--log-level", "info"], database: database,
-            environment: ["LOG_FORMAT": "json"]
-        )
-        do {
-            try await ServerProcess.waitUntilReady(port: port)
-            #expect(try await Self.send(port: port, method: .GET, path: "/health", requestID: "json-line-1").status == 200)
-        } catch {
-            server.kill(SIGKILL)
-            throw error
+        let server = try await ServerProcess.withServer(arguments: ["--log-level", "info"], environment: ["LOG_FORMAT": "json"]) { _, port, server in
+            let health = try await Self.send(port: port, method: .GET, path: "/health", requestID: "json-line-1")
+            #expect(health.status == 200)
+            return server
         }
-        server.kill(SIGTERM)
-        #expect(await server.waitForExit() == 0)
         let lines = server.readOutput().split(separator: "\n")
         let objects = lines.compactMap { try? JSONDecoder().decode(JSONValue.self, from: Data($0.utf8)) }
         #expect(!lines.isEmpty && objects.count == lines.count, "\(lines.filter { (try? JSONDecoder().decode(JSONValue.self, from: Data($0.utf8))) == nil })")
@@ -79,7 +60,6 @@ import Testing
         #expect(access?[member: "route"]?.asString == "/health")
         #expect(access?[member: "status"]?.asString == "200")
         #expect(access?[member: "duration_ms"]?.asString != nil)
-        await TestDatabase.drop(database)
     }
 
     private static func send(

@@ -1,9 +1,7 @@
 import API
-import AsyncHTTPClient
 import Domain
 import EventStore
 import Foundation
-import NIOCore
 import Testing
 
 /// Events this build cannot read (a type a newer build wrote, data that does not match its
@@ -12,24 +10,14 @@ import Testing
 /// with what follows, and delivered live exactly as a replay delivers them.
 @Suite struct UndecodableEventTests {
     @Test func undecodableEventsAreCountedSkippedByProjectionsAndDeliveredLiveAsOnReplay() async throws {
-        let database = try await TestDatabase.create()
-        let port = try ServerProcess.freePort()
-        let server = try ServerProcess.serve(database: database, port: port)
-        do {
+        try await ServerProcess.withServer { database, port, server in
             try await exercise(database: database, port: port, server: server)
-        } catch {
-            server.kill(SIGKILL)
-            throw error
         }
-        server.kill(SIGTERM)
-        #expect(await server.waitForExit() == 0)
-        await TestDatabase.drop(database)
     }
 
     private func exercise(database: DatabaseURL, port: Int, server: ServerProcess) async throws {
         let tokens = await TokenService(secret: TestServer.secret)
         let alice = try await tokens.sign(user: "alice", roles: [], expiresAt: Date().addingTimeInterval(600))
-        try await ServerProcess.waitUntilReady(port: port)
         let room = TestServer.uniqueID("room")
         #expect(try await ConcurrentClient.post(port: port, path: "/v1/rooms", token: alice, json: #"{"room_id":"\#(room)"}"#).status == 201)
         // Live from here: the first message proves the stream is subscribed.
@@ -83,7 +71,7 @@ import Testing
         }
 
         // Counted per reader and reason, and said in the log.
-        let metrics = try await Self.text(port: port, path: "/metrics")
+        let metrics = try await ConcurrentClient.text(port: port, path: "/metrics")
         for (reader, reason, count) in [
             ("read_model", "unknown_type", 1), ("read_model", "malformed_data", 2),
             ("live_feed", "unknown_type", 1), ("live_feed", "malformed_data", 2),
@@ -96,10 +84,5 @@ import Testing
         #expect(output.contains("read_model cannot decode an event: skipped"), "\(output)")
         #expect(output.contains("order_notifications cannot decode an event: no notification sent"), "\(output)")
         #expect(!output.contains("retrying"), "no reader retried an unreadable event: \(output)")
-    }
-
-    private static func text(port: Int, path: String) async throws -> String {
-        let response = try await testHTTPClient.execute(HTTPClientRequest(url: "http://127.0.0.1:\(port)\(path)"), timeout: .seconds(10))
-        return String(buffer: try await response.body.collect(upTo: 1 << 22))
     }
 }

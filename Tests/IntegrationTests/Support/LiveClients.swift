@@ -138,6 +138,17 @@ enum ConcurrentClient {
         return (Int(response.status.code), value)
     }
 
+    /// GETs a route that needs no token (`/ready`, `/metrics`) and returns its body as text.
+    static func text(port: Int, path: String) async throws -> String {
+        let response = try await testHTTPClient.execute(HTTPClientRequest(url: "http://127.0.0.1:\(port)\(path)"), timeout: .seconds(10))
+        return String(buffer: try await response.body.collect(upTo: 1 << 22))
+    }
+
+    /// GETs a route that needs no token and parses its JSON body.
+    static func json(port: Int, path: String) async throws -> JSONValue {
+        try JSONDecoder().decode(JSONValue.self, from: Data(try await text(port: port, path: path).utf8))
+    }
+
     /// GETs and returns the status and the parsed body.
     static func get(port: Int, path: String, token: String) async throws -> (status: Int, body: JSONValue) {
         var request = HTTPClientRequest(url: "http://127.0.0.1:\(port)\(path)")

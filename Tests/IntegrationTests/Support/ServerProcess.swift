@@ -68,6 +68,34 @@ final class ServerProcess: @unchecked Sendable {
         await TestDatabase.drop(database)
     }
 
+    /// Runs `body` against `tideline serve --dev` (plus `arguments`) on a free port, once it is
+    /// ready, on `database` or on a fresh database dropped afterwards. The server must exit 0
+    /// on SIGTERM; it is killed if `body` throws. `body` may return the process to read its
+    /// output after it has exited.
+    static func withServer<T>(
+        arguments: [String] = [], environment: [String: String] = [:], database given: DatabaseURL? = nil,
+        _ body: (_ database: DatabaseURL, _ port: Int, _ server: ServerProcess) async throws -> T
+    ) async throws -> T {
+        let database: DatabaseURL
+        if let given { database = given } else { database = try await TestDatabase.create() }
+        let port = try freePort()
+        let server = try ServerProcess(
+            arguments: ["serve", "--dev", "--port", String(port)] + arguments, database: database, environment: environment
+        )
+        let result: T
+        do {
+            try await waitUntilReady(port: port)
+            result = try await body(database, port, server)
+        } catch {
+            server.kill(SIGKILL)
+            throw error
+        }
+        server.kill(SIGTERM)
+        #expect(await server.waitForExit() == 0)
+        if given == nil { await TestDatabase.drop(database) }
+        return result
+    }
+
     /// Waits until the server on `port` answers `GET /ready` with 200: it has migrated, listens,
     /// and its LISTEN connection is up (typing signals sent before that are lost by design).
     static func waitUntilReady(port: Int) async throws {
