@@ -57,6 +57,7 @@ struct SSEReader {
             while let end = buffer.range(of: "\n\n") {
                 let block = String(buffer[..<end.lowerBound])
                 buffer.removeSubrange(..<end.upperBound)
+                WireLog.sseBlock(block)
                 messages.append(Self.parse(block))
                 if done(messages) { return messages }
             }
@@ -97,8 +98,13 @@ struct FrameReader {
     /// The next text frame as JSON; nil when the connection closed.
     mutating func next() async throws -> JSONValue? {
         while let message = try await iterator.next() {
-            if case .text(let text) = message {
-                return try JSONDecoder().decode(JSONValue.self, from: Data(text.utf8))
+            switch message {
+            case .text(let text):
+                let frame = try JSONDecoder().decode(JSONValue.self, from: Data(text.utf8))
+                WireLog.webSocketFrame(text, parsed: frame)
+                return frame
+            case .binary:
+                WireLog.binaryWebSocketFrame()
             }
         }
         return nil
