@@ -28,18 +28,21 @@ public func buildApplication(
     // Two pools: commands and API reads on one, the log readers on the other, so neither can
     // take every connection the other needs (see `AppConfiguration.readerPoolSize`). Their
     // connections are told apart in pg_stat_activity by application_name.
-    let client = PostgresClient(
+    let commandsClient = PostgresClient(
         configuration: configuration.database.clientConfiguration(
             maximumConnections: configuration.databasePoolSize, applicationName: "tideline"
         ),
         backgroundLogger: logger
     )
-    let readerClient = PostgresClient(
+    let readersClient = PostgresClient(
         configuration: configuration.database.clientConfiguration(
             maximumConnections: configuration.readerPoolSize, applicationName: "tideline-readers"
         ),
         backgroundLogger: logger
     )
+    // Leases are counted per pool for /metrics (`tideline_db_connections_in_use{pool}`).
+    let client = DatabasePool(commandsClient, name: "commands")
+    let readerClient = DatabasePool(readersClient, name: "readers")
     let doorbell = Doorbell()
     let ringer = DoorbellRinger(client: client, doorbell: doorbell, logger: logger)
     let hub = Hub()
@@ -108,7 +111,7 @@ public func buildApplication(
     webSockets.add(to: authenticated)
 
     let services: [any Service] = [
-        client, readerClient, listener, ringer,
+        commandsClient, readersClient, listener, ringer,
         DoorbellPoller(doorbell: doorbell, interval: configuration.pollInterval),
         ReadModelProjector(client: readerClient, doorbell: doorbell, progress: progress, logger: logger),
         OrderNotificationReactor(client: readerClient, doorbell: doorbell, ringer: ringer, logger: logger),

@@ -19,7 +19,7 @@ import PostgresNIO
 /// snapshot. That try cannot conflict, so a command never fails because other processes keep
 /// winning the race; it costs four round trips, and only on contended or refused commands.
 public final class CommandExecutor: Sendable {
-    let client: PostgresClient
+    let client: DatabasePool
     let store: EventStore
     let logger: Logger
     let snapshots: SnapshotCache
@@ -29,7 +29,7 @@ public final class CommandExecutor: Sendable {
     let maximumAttempts = 3
 
     /// - Parameter snapshotCapacity: how many streams' snapshots the process keeps (default 10,000).
-    public init(client: PostgresClient, logger: Logger, snapshotCapacity: Int = 10_000) {
+    public init(client: DatabasePool, logger: Logger, snapshotCapacity: Int = 10_000) {
         self.client = client
         self.store = EventStore(client: client, logger: logger)
         self.logger = logger
@@ -131,7 +131,7 @@ public final class CommandExecutor: Sendable {
                     throw error
                 }
                 let (result, version) = try await run(decided.statement, decision: decided.decision) { statement, logger in
-                    try await connection.execute(statement, logger: logger)
+                    try await connection.rows(of: statement, logger: logger)
                 }
                 return (result, version, decided.newState)
             }
@@ -171,11 +171,9 @@ public final class CommandExecutor: Sendable {
     /// nil when the command was answered from a stored reply.
     private func run(
         _ statement: RunCommandStatement, decision: Decision,
-        _ execute: (RunCommandStatement, Logger) async throws -> AsyncThrowingMapSequence<PostgresRowSequence, RunCommandStatement.Row>
+        _ execute: (RunCommandStatement, Logger) async throws -> [RunCommandStatement.Row]
     ) async throws -> (CommandResult, Int64?) {
-        var answer: RunCommandStatement.Row?
-        for try await row in try await execute(statement, logger) { answer = row }
-        guard let row = answer else { preconditionFailure("run_command returns exactly one row") }
+        guard let row = try await execute(statement, logger).last else { preconditionFailure("run_command returns exactly one row") }
         let reply = CommandReply(status: Int(row.status), body: row.body)
         switch (row.outcome, decision) {
         case ("appended", .append(let events)):

@@ -11,12 +11,12 @@ import ServiceLifecycle
 /// Every server process runs one; they share the work through `SKIP LOCKED`, and each batch is
 /// a short transaction of its own, so a purge never holds up commands.
 public struct ExpiredRepliesPurger: Service {
-    let client: PostgresClient
+    let client: DatabasePool
     let interval: Duration
     let batchSize: Int
     let logger: Logger
 
-    public init(client: PostgresClient, interval: Duration = .seconds(600), batchSize: Int = 1000, logger: Logger) {
+    public init(client: DatabasePool, interval: Duration = .seconds(600), batchSize: Int = 1000, logger: Logger) {
         self.client = client
         self.interval = interval
         self.batchSize = batchSize
@@ -54,8 +54,11 @@ public struct ExpiredRepliesPurger: Service {
                 )
                 SELECT count(*) FROM gone
                 """
-            var deleted = 0
-            for try await count in try await client.query(query, logger: logger).decode(Int64.self) { deleted = Int(count) }
+            let deleted = try await client.withConnection { connection in
+                var deleted = 0
+                for try await count in try await connection.query(query, logger: logger).decode(Int64.self) { deleted = Int(count) }
+                return deleted
+            }
             total += deleted
             if deleted < batchSize { break }
         }

@@ -9,13 +9,13 @@ import ServiceLifecycle
 /// transactions that notified: measured here, 20k commits/s fell to 6.6k at 8 clients), and
 /// rings arriving while a NOTIFY is in flight collapse into one more.
 public final class DoorbellRinger: Service {
-    private let client: PostgresClient
+    private let client: DatabasePool
     private let doorbell: Doorbell
     private let logger: Logger
     private let pending: AsyncStream<Void>
     private let pendingContinuation: AsyncStream<Void>.Continuation
 
-    public init(client: PostgresClient, doorbell: Doorbell, logger: Logger) {
+    public init(client: DatabasePool, doorbell: Doorbell, logger: Logger) {
         self.client = client
         self.doorbell = doorbell
         self.logger = logger
@@ -31,7 +31,7 @@ public final class DoorbellRinger: Service {
     public func run() async throws {
         for await _ in pending.cancelOnGracefulShutdown() {
             do {
-                try await client.query("SELECT pg_notify(\(DoorbellChannel.name), '')", logger: logger)
+                try await client.run("SELECT pg_notify(\(DoorbellChannel.name), '')", logger: logger)
             } catch {
                 // Other processes fall back to polling: latency, not loss.
                 logger.warning("doorbell NOTIFY failed", metadata: ["error": "\(LoggableError(error))"])

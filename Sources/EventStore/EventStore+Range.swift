@@ -19,11 +19,6 @@ extension EventStore {
     /// Events with ids in (`after`, `upTo`] that match `filter`, in id order: a page of a replay.
     /// `upTo` must be a position readers have already seen safely (a live feed's position).
     public func readRange(after: Int64, upTo: Int64, filter: EventFilter, limit: Int) async throws -> [RecordedEvent] {
-        let rows = try await client.execute(
-            ReadRangeStatement(after: after, upTo: upTo, filter: filter, limit: limit), logger: logger
-        )
-        var events: [RecordedEvent] = []
-        for try await event in rows { events.append(event) }
-        return events
+        try await client.execute(ReadRangeStatement(after: after, upTo: upTo, filter: filter, limit: limit), logger: logger)
     }
 }

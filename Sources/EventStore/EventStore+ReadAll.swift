@@ -7,10 +7,9 @@ extension EventStore {
     /// - Parameter types: only events of these types (nil: all). The page still says how far the
     ///   read looked (``ReadAllPage/coveredUpTo``), so a reader of a rare type can move past the rest.
     public func readAll(after position: Int64, limit: Int, types: [String]? = nil) async throws -> ReadAllPage {
-        let rows = try await client.execute(
-            ReadAllStatement(after: position, limit: limit, types: types), logger: logger
-        )
-        return try await Self.page(from: rows, after: position, limit: limit)
+        try await client.withConnection { connection in
+            try await Self.readAll(after: position, limit: limit, types: types, on: connection, logger: logger)
+        }
     }
 
     /// ``readAll(after:limit:types:)`` on a given connection, e.g. inside a reader's transaction
@@ -30,7 +29,7 @@ extension EventStore {
 
     /// The newest position a reader can safely have seen: every event at or below it is final.
     public func safeHeadPosition() async throws -> Int64 {
-        for try await head in try await client.execute(SafeHeadStatement(), logger: logger) { return head }
+        for head in try await client.execute(SafeHeadStatement(), logger: logger) { return head }
         return 0
     }
 

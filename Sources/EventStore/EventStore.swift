@@ -6,10 +6,10 @@ import PostgresNIO
 /// It knows streams, versions and positions, nothing of chat or orders. The SQL behind it lives in
 /// `migrations/001_event_store.sql`, which explains why the global order is gap-free.
 public struct EventStore: Sendable {
-    public let client: PostgresClient
+    public let client: DatabasePool
     let logger: Logger
 
-    public init(client: PostgresClient, logger: Logger) {
+    public init(client: DatabasePool, logger: Logger) {
         self.client = client
         self.logger = logger
     }
@@ -92,7 +92,7 @@ public struct EventStore: Sendable {
 
     /// The stream's current version and snapshot, without locking (0 and nil when it does not exist).
     public func streamState(_ stream: String) async throws -> StreamState {
-        for try await (version, snapshot) in try await client.execute(StreamStateStatement(stream: stream), logger: logger) {
+        for (version, snapshot) in try await client.execute(StreamStateStatement(stream: stream), logger: logger) {
             return StreamState(version: version, snapshot: snapshot)
         }
         return StreamState(version: 0, snapshot: nil)
@@ -100,15 +100,17 @@ public struct EventStore: Sendable {
 
     /// Events of one stream with a version greater than `afterVersion`, in version order.
     public func readStream(_ stream: String, afterVersion: Int64 = 0, limit: Int = 1000) async throws -> [RecordedEvent] {
-        let rows = try await client.query(
-            """
-            SELECT \(unescaped: Self.columns) FROM events
-            WHERE stream_name = \(stream) AND version > \(afterVersion)
-            ORDER BY version LIMIT \(limit)
-            """,
-            logger: logger
-        )
-        return try await Self.collect(rows)
+        try await client.withConnection { connection in
+            let rows = try await connection.query(
+                """
+                SELECT \(unescaped: Self.columns) FROM events
+                WHERE stream_name = \(stream) AND version > \(afterVersion)
+                ORDER BY version LIMIT \(limit)
+                """,
+                logger: logger
+            )
+            return try await Self.collect(rows)
+        }
     }
 
     static let columns = """

@@ -39,7 +39,7 @@ extension EventStore {
     /// Reads how far each checkpointed reader is behind (one statement).
     public func checkpointLags() async throws -> [CheckpointLag] {
         var lags: [CheckpointLag] = []
-        for try await (name, events, seconds) in try await client.execute(CheckpointLagStatement(), logger: logger) {
+        for (name, events, seconds) in try await client.execute(CheckpointLagStatement(), logger: logger) {
             lags.append(CheckpointLag(reader: name, events: events, seconds: seconds))
         }
         return lags
@@ -47,7 +47,7 @@ extension EventStore {
 
     /// Reads the frontier (one statement on a pooled connection).
     public func frontier() async throws -> Frontier {
-        for try await (head, held, heldSeconds, pid, application, state, database, seconds) in try await client.execute(
+        for (head, held, heldSeconds, pid, application, state, database, seconds) in try await client.execute(
             FrontierStatement(), logger: logger
         ) {
             let holder = pid.map {

@@ -21,13 +21,13 @@ import Synchronization
 /// be handled. Only an order, or a skip due to be stored (once a second), takes the lock.
 public final class OrderNotificationReactor: Service {
     static let checkpoint = Checkpoint(name: "order_notifications", lockKey: 2)
-    let client: PostgresClient
+    let client: DatabasePool
     let doorbell: Doorbell
     let ringer: DoorbellRinger
     let logger: Logger
     let undecodable: UndecodableEventReport
 
-    public init(client: PostgresClient, doorbell: Doorbell, ringer: DoorbellRinger, logger: Logger) {
+    public init(client: DatabasePool, doorbell: Doorbell, ringer: DoorbellRinger, logger: Logger) {
         self.client = client
         self.doorbell = doorbell
         self.ringer = ringer

@@ -1,3 +1,4 @@
+import EventStore
 import Logging
 import PostgresNIO
 
@@ -5,10 +6,10 @@ import PostgresNIO
 /// ``ProjectionProgress`` first (`min_event_id`). Each query is a prepared statement
 /// (`Statements/`): they serve every GET.
 public struct ReadModel: Sendable {
-    let client: PostgresClient
+    let client: DatabasePool
     let logger: Logger
 
-    public init(client: PostgresClient, logger: Logger) {
+    public init(client: DatabasePool, logger: Logger) {
         self.client = client
         self.logger = logger
     }
@@ -66,8 +67,6 @@ public struct ReadModel: Sendable {
 
     /// Every row of a prepared query.
     private func all<Query: PostgresPreparedStatement>(_ query: Query) async throws -> [Query.Row] {
-        var rows: [Query.Row] = []
-        for try await row in try await client.execute(query, logger: logger) { rows.append(row) }
-        return rows
+        try await client.execute(query, logger: logger)
     }
 }

@@ -12,14 +12,14 @@ import ServiceLifecycle
 /// the work done. Woken by the doorbell; the doorbell's periodic ring is the polling fallback.
 public final class ReadModelProjector: Service {
     static let checkpoint = Checkpoint(name: "read_model", lockKey: 1)
-    let client: PostgresClient
+    let client: DatabasePool
     let doorbell: Doorbell
     let progress: ProjectionProgress
     let logger: Logger
     let batchSize: Int
     let undecodable: UndecodableEventReport
 
-    public init(client: PostgresClient, doorbell: Doorbell, progress: ProjectionProgress, logger: Logger, batchSize: Int = 500) {
+    public init(client: DatabasePool, doorbell: Doorbell, progress: ProjectionProgress, logger: Logger, batchSize: Int = 500) {
         self.client = client
         self.doorbell = doorbell
         self.progress = progress

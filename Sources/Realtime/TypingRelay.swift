@@ -19,7 +19,7 @@ public final class TypingRelay: Service {
 
     typealias Key = TypingThrottle<ContinuousClock.Instant>.Key
 
-    let client: PostgresClient
+    let client: DatabasePool
     let hub: Hub
     let logger: Logger
     private let clock = ContinuousClock()
@@ -28,7 +28,7 @@ public final class TypingRelay: Service {
     /// When each received `started` expires.
     private let active = Mutex<[Key: ContinuousClock.Instant]>([:])
 
-    public init(client: PostgresClient, hub: Hub, logger: Logger) {
+    public init(client: DatabasePool, hub: Hub, logger: Logger) {
         self.client = client
         self.hub = hub
         self.logger = logger
@@ -40,7 +40,7 @@ public final class TypingRelay: Service {
         guard throttle.withLock({ $0.shouldRelay(room: room, user: user, started: started, now: now) }) else { return }
         let payload = #"{"room":\#(jsonString(room)),"user":\#(jsonString(user)),"state":"\#(started ? "started" : "stopped")"}"#
         do {
-            try await client.query("SELECT pg_notify(\(Self.channel), \(payload))", logger: logger)
+            try await client.run("SELECT pg_notify(\(Self.channel), \(payload))", logger: logger)
         } catch {
             // Ephemeral by design: a lost signal is corrected by the next one or by expiry.
             logger.warning("typing NOTIFY failed", metadata: ["error": "\(LoggableError(error))"])

@@ -33,7 +33,7 @@ struct AppendLoop: AsyncParsableCommand {
         var logger = Logger(label: "tideline-bench")
         logger.logLevel = .warning
         let client = PostgresClient(configuration: url.clientConfiguration(maximumConnections: clients), backgroundLogger: logger)
-        let store = EventStore(client: client, logger: logger)
+        let store = EventStore(client: DatabasePool(client), logger: logger)
         // The shape of a chat message: the same payload pgbench inserts in scripts/bench-append.
         let data = #"{"room_id":"general","message_id":"m-0123456789abcdef0123456789abcdef","author":"alice","text":"hello there, this is a benchmark message of some length","client_msg_id":"c-1"}"#
         let metadata = #"{"actor":"alice","command_id":"0123456789abcdef0123456789abcdef","correlation_id":"0123456789abcdef0123456789abcdef","causation_id":null}"#

@@ -1,5 +1,6 @@
 import Commands
 import Domain
+import EventStore
 import Foundation
 import HTTPTypes
 import PostgresNIO
@@ -156,7 +157,7 @@ import Testing
                 ) SELECT count(*) FROM aged
                 """, on: server.database)
             let purged = try await TestDatabase.withClient(server.database) { client in
-                try await ExpiredRepliesPurger(client: client, batchSize: 1, logger: TestDatabase.logger).purgeExpired()
+                try await ExpiredRepliesPurger(client: DatabasePool(client), batchSize: 1, logger: TestDatabase.logger).purgeExpired()
             }
             #expect(purged == 2)
             #expect(try await TestDatabase.scalar(keyed, on: server.database) == 1)

@@ -14,7 +14,7 @@ import Testing
     @Test func appendsAndReadsAStreamWithVersionsFromOne() async throws {
         let url = try await TestDatabase.create()
         try await TestDatabase.withClient(url) { client in
-            let store = EventStore(client: client, logger: TestDatabase.logger)
+            let store = EventStore(client: DatabasePool(client), logger: TestDatabase.logger)
             let first = try await store.append([Self.event(1), Self.event(2)], to: "thing-1", expectedVersion: .noStream)
             #expect(first.lastVersion == 2)
             #expect(first.lastPosition == first.firstPosition + 1)
@@ -31,7 +31,7 @@ import Testing
     @Test func wrongExpectedVersionIsATypedError() async throws {
         let url = try await TestDatabase.create()
         try await TestDatabase.withClient(url) { client in
-            let store = EventStore(client: client, logger: TestDatabase.logger)
+            let store = EventStore(client: DatabasePool(client), logger: TestDatabase.logger)
             try await store.append([Self.event(1)], to: "thing-2", expectedVersion: .noStream)
             await #expect(throws: EventStoreError.self) {
                 try await store.append([Self.event(2)], to: "thing-2", expectedVersion: .noStream)
@@ -51,7 +51,7 @@ import Testing
     @Test func concurrentWritersWithTheSameExpectedVersionHaveOneWinner() async throws {
         let url = try await TestDatabase.create()
         try await TestDatabase.withClient(url) { client in
-            let store = EventStore(client: client, logger: TestDatabase.logger)
+            let store = EventStore(client: DatabasePool(client), logger: TestDatabase.logger)
             try await store.append([Self.event(0)], to: "race-1", expectedVersion: .noStream)
             let outcomes = await withTaskGroup(of: Bool.self) { group in
                 for n in 1...8 {
@@ -69,7 +69,7 @@ import Testing
     @Test func theDatabaseRejectsUpdateDeleteAndTruncateOfEvents() async throws {
         let url = try await TestDatabase.create()
         try await TestDatabase.withClient(url) { client in
-            let store = EventStore(client: client, logger: TestDatabase.logger)
+            let store = EventStore(client: DatabasePool(client), logger: TestDatabase.logger)
             try await store.append([Self.event(1)], to: "thing-3", expectedVersion: .noStream)
         }
         for statement: PostgresQuery in [
@@ -108,7 +108,7 @@ import Testing
             }
         }
         try await TestDatabase.withClient(url) { client in
-            let store = EventStore(client: client, logger: TestDatabase.logger)
+            let store = EventStore(client: DatabasePool(client), logger: TestDatabase.logger)
             try await store.append([Self.event(1), Self.event(2)], to: "thing-9", expectedVersion: .noStream)
         }
         #expect(try await TestDatabase.scalar("SELECT count(*) FROM events WHERE stream_name = 'thing-9'", on: url) == 2)
@@ -136,7 +136,7 @@ import Testing
         let writers = 8
         let transactionsPerWriter = 40
         try await TestDatabase.withClient(url, maximumConnections: writers + 2) { client in
-            let store = EventStore(client: client, logger: TestDatabase.logger)
+            let store = EventStore(client: DatabasePool(client), logger: TestDatabase.logger)
             let logger = TestDatabase.logger
 
             let (committed, seen) = try await withThrowingTaskGroup(of: [Int64].self) { group in
@@ -207,7 +207,7 @@ import Testing
     @Test func aReaderWaitsBehindAnOpenOlderTransaction() async throws {
         let url = try await TestDatabase.create()
         try await TestDatabase.withClient(url) { client in
-            let store = EventStore(client: client, logger: TestDatabase.logger)
+            let store = EventStore(client: DatabasePool(client), logger: TestDatabase.logger)
             let logger = TestDatabase.logger
             // An older transaction takes its position and stays open...
             try await TestDatabase.withConnection(url) { slow in

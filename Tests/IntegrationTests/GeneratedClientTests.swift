@@ -18,7 +18,7 @@ import Testing
         try await ServerProcess.withServer { database, port, _ in
             // An event of a type a later version might add, in the log every staff reader pages.
             try await TestDatabase.withClient(database) { client in
-                try await EventStore(client: client, logger: TestDatabase.logger).append(
+                try await EventStore(client: DatabasePool(client), logger: TestDatabase.logger).append(
                     [NewEvent(type: "audit.entry_written", data: #"{"entry":"1"}"#, metadata: #"{"actor":"ops","command_id":"a","correlation_id":"a","causation_id":null}"#)],
                     to: "audit-1", expectedVersion: .noStream
                 )

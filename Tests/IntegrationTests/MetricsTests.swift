@@ -80,6 +80,11 @@ import WSClient
             ("tideline_replay_events_total", 3),
             ("tideline_replay_duration_seconds_count", 1),
             ("tideline_delivery_latency_seconds_count", 1),
+            (#"tideline_db_connection_wait_seconds_count{pool="commands"}"#, 1),
+            (#"tideline_db_connection_wait_seconds_count{pool="readers"}"#, 1),
+            // Gauges: back to 0 between requests, but exported from the first lease on.
+            (#"tideline_db_connections_in_use{pool="commands"}"#, 0),
+            (#"tideline_db_connection_waiters{pool="readers"}"#, 0),
         ] {
             let value = Self.value(sample, in: text)
             #expect(value ?? 0 >= atLeast, "\(sample) is \(value.map { "\($0)" } ?? "missing") in:\n\(text)")

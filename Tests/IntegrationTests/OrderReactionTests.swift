@@ -11,7 +11,7 @@ import Testing
     @Test func eachOrderNotifiesItsCustomerExactlyOnceAcrossAKillAndTwoServers() async throws {
         let url = try await TestDatabase.create()
         let orderPositions = try await TestDatabase.withClient(url) { client in
-            let store = EventStore(client: client, logger: TestDatabase.logger)
+            let store = EventStore(client: DatabasePool(client), logger: TestDatabase.logger)
             var positions: [Int64] = []
             for n in 0..<Self.orders {
                 let order = OrderCreated(

@@ -13,7 +13,7 @@ import Testing
     @Test func aFilteredReadCoversTheSafeHeadAndAFullPageItsLastEvent() async throws {
         let url = try await TestDatabase.create()
         try await TestDatabase.withClient(url) { client in
-            let store = EventStore(client: client, logger: TestDatabase.logger)
+            let store = EventStore(client: DatabasePool(client), logger: TestDatabase.logger)
             let wanted = try await store.append([Self.event("test.wanted")], to: "cover-1", expectedVersion: .noStream)
             let other = try await store.append(
                 [Self.event("test.other"), Self.event("test.other")], to: "cover-2", expectedVersion: .noStream
@@ -43,7 +43,7 @@ import Testing
     @Test func aFilteredReadDoesNotCoverAnOpenOlderTransaction() async throws {
         let url = try await TestDatabase.create()
         try await TestDatabase.withClient(url) { client in
-            let store = EventStore(client: client, logger: TestDatabase.logger)
+            let store = EventStore(client: DatabasePool(client), logger: TestDatabase.logger)
             let logger = TestDatabase.logger
             let before = try await store.append([Self.event("test.other")], to: "cover-3", expectedVersion: .noStream)
             try await TestDatabase.withConnection(url) { slow in

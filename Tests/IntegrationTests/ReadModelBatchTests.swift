@@ -21,7 +21,7 @@ import Testing
     static func project(_ client: PostgresClient, batchSize: Int, through position: Int64) async throws {
         let progress = ProjectionProgress()
         let projector = ReadModelProjector(
-            client: client, doorbell: Doorbell(), progress: progress, logger: TestDatabase.logger, batchSize: batchSize
+            client: DatabasePool(client), doorbell: Doorbell(), progress: progress, logger: TestDatabase.logger, batchSize: batchSize
         )
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { try await projector.run() }
@@ -48,7 +48,7 @@ import Testing
     @Test func aMixedBatchGivesTheTablesThatOneByOneApplicationGives() async throws {
         let url = try await TestDatabase.create()
         try await TestDatabase.withClient(url) { client in
-            let store = EventStore(client: client, logger: TestDatabase.logger)
+            let store = EventStore(client: DatabasePool(client), logger: TestDatabase.logger)
             let order = OrderCreated(
                 orderId: "o-1", customerId: "carol", items: [OrderItem(sku: "tea", quantity: 2, unitPriceCents: 150)],
                 totalCents: 300, currency: "EUR"

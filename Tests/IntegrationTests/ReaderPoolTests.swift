@@ -28,7 +28,7 @@ import Testing
         ))
         let data = String(decoding: try order.encodedData(), as: UTF8.self)
         return try await TestDatabase.withClient(url, maximumConnections: 1) { client in
-            try await EventStore(client: client, logger: TestDatabase.logger).append(
+            try await EventStore(client: DatabasePool(client), logger: TestDatabase.logger).append(
                 [NewEvent(type: order.type, data: data, metadata: #"{"actor":"\#(customer)"}"#)],
                 to: order.streamName, expectedVersion: .noStream
             ).lastPosition

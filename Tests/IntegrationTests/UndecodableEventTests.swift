@@ -29,7 +29,7 @@ import Testing
         // Written behind the API's back: a type from the future, a message without its fields,
         // an order without its items.
         try await TestDatabase.withClient(database) { client in
-            let store = EventStore(client: client, logger: TestDatabase.logger)
+            let store = EventStore(client: DatabasePool(client), logger: TestDatabase.logger)
             let metadata = #"{"actor":"alice","command_id":"raw","correlation_id":"raw","causation_id":null}"#
             try await store.append([
                 NewEvent(type: "chat.reaction_added", data: #"{"room_id":"\#(room)","emoji":"+1"}"#, metadata: metadata),
