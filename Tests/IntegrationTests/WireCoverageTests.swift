@@ -72,6 +72,19 @@ import WSClient
                         #expect(try await aliceFrames.until { $0.frameType == "pong" }.last?[member: "ref"]?.asString == "g")
                         try await alice.write(.text(#"{"type":"unsubscribe","ref":"u","topics":["orders"]}"#))
                         #expect(try await aliceFrames.until { $0.frameType == "unsubscribed" }.last?[member: "ref"]?.asString == "u")
+                        // A frame of each kind of mistake gets an `error` with its code; the connection stays.
+                        for (frame, code, message) in [
+                            ("not json", "malformed_request", "a frame must be one JSON object"),
+                            (#"{"type":"subscribe","ref":"v","topics":["weather"]}"#, "validation_failed",
+                             #"unknown topic "weather": use room:<room_id>, orders or notifications"#),
+                            (#"{"type":"post","ref":"n","room":"no-such-room","text":"hi"}"#, "not_found", "room no-such-room not found"),
+                            (#"{"type":"auth","ref":"t","token":"not-a-token"}"#, "unauthorized", "the token is malformed, wrongly signed or expired"),
+                        ] {
+                            try await alice.write(.text(frame))
+                            let error = try await aliceFrames.until { $0.frameType == "error" }.last
+                            #expect(error?[member: "code"]?.asString == code, "\(frame): \(String(describing: error))")
+                            #expect(error?[member: "message"]?.asString == message)
+                        }
                         try await alice.close(.normalClosure, reason: nil)
                         try await readUntilClosed(aliceFrames)
                     }

@@ -34,8 +34,11 @@ enum ClientFrame {
             }
             var topics: [Topic] = []
             for value in values {
-                guard case .string(let text) = value, let topic = Topic(text) else {
-                    throw invalid("unknown topic \(value): use room:<room_id>, orders or notifications")
+                guard case .string(let text) = value else {
+                    throw invalid("topics must be strings: room:<room_id>, orders or notifications")
+                }
+                guard let topic = Topic(text) else {
+                    throw invalid("unknown topic \"\(text)\": use room:<room_id>, orders or notifications")
                 }
                 if !topics.contains(topic) { topics.append(topic) }
             }
