@@ -64,6 +64,12 @@ public struct AppConfiguration: Sendable {
     /// has not taken a write for this long is closed, like a slow WebSocket (4008); default 30 s
     /// (checked every 30 s, so it goes within 60 s).
     public var sseWriteTimeout: Duration = .seconds(30)
+    /// `--presence-expiry` / `TIDELINE_PRESENCE_EXPIRY` (seconds): a server process whose
+    /// presence heartbeat (every quarter of this) is older is dead and its users leave; default
+    /// 20 s, so a killed process's users leave within 25 s (contract: 30 s).
+    public var presenceExpiry: Duration = .seconds(20)
+    /// How often presence changes are written and sent: the coalescing window (200 ms).
+    public var presenceFlushInterval: Duration = .milliseconds(200)
     /// `--ws-ping-interval` / `TIDELINE_WS_PING_INTERVAL` (seconds): WebSocket pings at this interval; a client that has not answered the previous ping when
     /// the next is due is closed with 1001. Default 20 s (so a silent client goes within 40 s).
     public var webSocketPingInterval: Duration = .seconds(20)
@@ -111,7 +117,7 @@ public struct AppConfiguration: Sendable {
         if maxBodySize < 1024 || maxFrameBytes < 1024 || maxTopics < 1 || liveQueueLimit < 16 || webSocketFrameRate <= 0 {
             throw InvalidConfiguration(description: "limits out of range: bodies and frames need at least 1024 bytes, topics at least 1, the live queue at least 16, the frame rate above 0")
         }
-        if keepAliveInterval <= .zero || webSocketPingInterval <= .zero || sseWriteTimeout <= .zero {
+        if keepAliveInterval <= .zero || webSocketPingInterval <= .zero || sseWriteTimeout <= .zero || presenceExpiry <= .zero {
             throw InvalidConfiguration(description: "the SSE keep-alive and the WebSocket ping interval must be positive")
         }
         if maxStreamsPerUser < 1 || maxStreams < 1 {

@@ -49,9 +49,16 @@ public func buildApplication(
     let store = EventStore(client: client, logger: logger)
     let readerStore = EventStore(client: readerClient, logger: logger)
     let typing = TypingRelay(client: client, hub: hub, logger: logger)
+    let presence = PresenceService(
+        client: client, hub: hub, logger: logger,
+        expiry: configuration.presenceExpiry, flushInterval: configuration.presenceFlushInterval
+    )
     let listener = DoorbellListener(
         configuration: try configuration.database.connectionConfiguration(), doorbell: doorbell, logger: logger,
-        signals: (TypingRelay.channel, { typing.received($0) })
+        signals: [
+            (TypingRelay.channel, { @Sendable in typing.received($0) }),
+            (PresenceService.channel, { @Sendable in presence.received($0) }),
+        ]
     )
     let progress = ProjectionProgress()
     // The projector, the reactor and the feed hold at most one reader connection each: replay
@@ -65,6 +72,7 @@ public func buildApplication(
         readModel: ReadModel(client: client, logger: logger),
         runner: CommandRunner(executor: CommandExecutor(client: client, logger: logger), ringer: ringer, logger: logger),
         typing: typing,
+        presence: presence,
         configuration: configuration,
         logger: logger
     )
@@ -117,6 +125,7 @@ public func buildApplication(
         OrderNotificationReactor(client: readerClient, doorbell: doorbell, ringer: ringer, logger: logger),
         EventFeed(store: readerStore, hub: hub, doorbell: doorbell, logger: logger),
         typing,
+        presence,
         ExpiredRepliesPurger(client: client, logger: logger),
         FrontierMonitor(store: store, logger: logger),
     ]

@@ -15,12 +15,13 @@ public final class DoorbellListener: Service {
     private let doorbell: Doorbell
     private let logger: Logger
     private let connected = Atomic<Bool>(false)
-    private let signals: (channel: String, handler: @Sendable (String) -> Void)?
+    private let signals: [(channel: String, handler: @Sendable (String) -> Void)]
 
-    /// - Parameter signals: a second channel whose payloads go to `handler` (typing signals).
+    /// - Parameter signals: more channels, each of whose payloads go to its `handler` (typing
+    ///   signals, presence changes).
     public init(
         configuration: PostgresConnection.Configuration, doorbell: Doorbell, logger: Logger,
-        signals: (channel: String, handler: @Sendable (String) -> Void)? = nil
+        signals: [(channel: String, handler: @Sendable (String) -> Void)] = []
     ) {
         self.configuration = configuration
         self.doorbell = doorbell
@@ -63,10 +64,10 @@ public final class DoorbellListener: Service {
         do {
             try await connection.listen(on: DoorbellChannel.name) { notifications in
                 try await withThrowingTaskGroup(of: Void.self) { group in
-                    if let signals {
+                    for signal in signals {
                         group.addTask {
-                            try await connection.listen(on: signals.channel) { payloads in
-                                for try await notification in payloads { signals.handler(notification.payload) }
+                            try await connection.listen(on: signal.channel) { payloads in
+                                for try await notification in payloads { signal.handler(notification.payload) }
                             }
                         }
                     }

@@ -11,6 +11,7 @@ import Synchronization
 public final class Hub: Sendable {
     struct State {
         var table = RoutingTable()
+        var presence = PresenceRoster()
         var connections: [ConnectionID: LiveConnection] = [:]
         var nextID: UInt64 = 0
         /// Tasks waiting for ``start(at:)``, by a number of their own.
@@ -71,6 +72,7 @@ public final class Hub: Sendable {
     public func disconnect(_ connection: LiveConnection) {
         state.withLock { state in
             state.table.remove(connection.id)
+            state.presence.disconnect(connection.id)
             state.connections[connection.id] = nil
             Self.openConnections.record(state.connections.count)
         }
@@ -96,7 +98,14 @@ public final class Hub: Sendable {
     }
 
     func unfollow(_ connection: LiveConnection, keys: [RoutingKey]) {
-        state.withLock { $0.table.unfollow(connection.id, keys: keys) }
+        state.withLock { Self.unfollow(connection.id, keys: keys, in: &$0) }
+    }
+
+    /// Routing and presence end together: a user counts in a room only while a connection of
+    /// theirs receives it.
+    private static func unfollow(_ connection: ConnectionID, keys: [RoutingKey], in state: inout State) {
+        state.table.unfollow(connection, keys: keys)
+        for case .room(let id) in keys { state.presence.leave(connection, room: id) }
     }
 
     /// Publishes events in id order. Called from one task: the process's feed.
@@ -139,8 +148,39 @@ public final class Hub: Sendable {
     private func forget(_ unfollow: [(LiveConnection, [RoutingKey])]) {
         guard !unfollow.isEmpty else { return }
         state.withLock { state in
-            for (connection, keys) in unfollow { state.table.unfollow(connection.id, keys: keys) }
+            for (connection, keys) in unfollow { Self.unfollow(connection.id, keys: keys, in: &state) }
         }
+    }
+
+    // MARK: Presence (contract section 9; see ``PresenceRoster`` and ``PresenceService``)
+
+    /// Counts `connection` present in the rooms among `keys` it still follows: called once its
+    /// subscription has caught up. It is sent the room's list at the next flush.
+    func markPresent(_ connection: LiveConnection, keys: [RoutingKey]) {
+        state.withLock { state in
+            let followed = state.table.keys(of: connection.id)
+            for case .room(let id) in keys where followed.contains(.room(id)) {
+                state.presence.join(connection.id, user: connection.user, room: id)
+            }
+        }
+    }
+
+    /// Reads and changes the roster under the hub's lock.
+    func withPresence<Result>(_ body: (inout PresenceRoster) -> Result) -> Result {
+        state.withLock { body(&$0.presence) }
+    }
+
+    /// Sends what the roster has to say since the last flush.
+    func flushPresence() {
+        let sends = state.withLock { state in
+            state.presence.flush().compactMap { send in state.connections[send.connection].map { ($0, send.message) } }
+        }
+        var unfollow: [(LiveConnection, [RoutingKey])] = []
+        for (connection, message) in sends {
+            let keys = connection.deliverPresence(message)
+            if !keys.isEmpty { unfollow.append((connection, keys)) }
+        }
+        forget(unfollow)
     }
 
     private func waitForStart() async {

@@ -14,6 +14,8 @@ public final class LiveConnection: Sendable {
         case typing(topic: Topic, user: String, state: String)
         /// The topic's subscription ended (a private room the user left).
         case revoked(Topic)
+        /// Who is online in a room (contract section 9).
+        case presence(PresenceMessage)
         /// Nothing to say, but say it: proxies and clients learn the stream is alive.
         case keepAlive
     }
@@ -78,6 +80,11 @@ public final class LiveConnection: Sendable {
 
     func deliverTyping(topic: Topic, from user: String, state typing: String, via key: RoutingKey) -> [RoutingKey] {
         state.withLock { carryOut($0.typing(topic: topic, from: user, state: typing, via: key), state: &$0) }
+    }
+
+    /// Queues a presence frame, unless the connection is ending.
+    func deliverPresence(_ message: PresenceMessage) -> [RoutingKey] {
+        state.withLock { carryOut(DeliveryState.Step(send: $0.isClosing ? [] : [.presence(message)]), state: &$0) }
     }
 
     /// Hands the sink the step's items in order; a sink that cannot take them closes the

@@ -124,7 +124,7 @@ public struct LiveSubscriptions: Sendable {
     ///    `replay`, a page at a time, in id order across the topics, each event once;
     /// 5. `caughtUp` runs with the mark (the WebSocket's `caught_up` frame);
     /// 6. the held live events after the mark are released, in id order across the topics, so
-    ///    they reach the client after everything written above.
+    ///    they reach the client after everything written above;
     /// A refusal or an error undoes the subscription (other topics' held events are released).
     /// - Returns: the grants and the high-water mark: every replayed id is at most it, every later
     ///   live id above it.
@@ -148,6 +148,8 @@ public struct LiveSubscriptions: Sendable {
             }
             try await caughtUp(max(highWater, since ?? 0))
             hub.unfollow(connection, keys: connection.endReplay(upTo: highWater))
+            // 7. the user counts as present in the rooms, and gets their lists at the next flush.
+            hub.markPresent(connection, keys: grants.map(\.key))
             return (grants, max(highWater, since ?? 0))
         } catch {
             hub.unfollow(connection, keys: keys)

@@ -71,6 +71,9 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "Seconds an SSE client may leave a write untaken before its stream is closed. Env: TIDELINE_SSE_WRITE_TIMEOUT.")
     var sseWriteTimeout: Double = Environment.double("TIDELINE_SSE_WRITE_TIMEOUT") ?? 30
 
+    @Option(help: "Seconds after which a server process that stopped renewing its presence heartbeat counts as dead and its users leave. Env: TIDELINE_PRESENCE_EXPIRY.")
+    var presenceExpiry: Double = Environment.double("TIDELINE_PRESENCE_EXPIRY") ?? 20
+
     @Option(help: "Seconds between WebSocket pings. Env: TIDELINE_WS_PING_INTERVAL.")
     var wsPingInterval: Double = Environment.double("TIDELINE_WS_PING_INTERVAL") ?? 20
 
@@ -112,6 +115,7 @@ struct Serve: AsyncParsableCommand {
         configuration.liveQueueLimit = liveQueueLimit
         configuration.keepAliveInterval = try Self.duration(seconds: sseKeepAlive, of: "--sse-keep-alive")
         configuration.sseWriteTimeout = try Self.duration(seconds: sseWriteTimeout, of: "--sse-write-timeout")
+        configuration.presenceExpiry = try Self.duration(seconds: presenceExpiry, of: "--presence-expiry")
         configuration.webSocketPingInterval = try Self.duration(seconds: wsPingInterval, of: "--ws-ping-interval")
         configuration.maxStreamsPerUser = maxStreamsPerUser
         configuration.maxStreams = maxStreams

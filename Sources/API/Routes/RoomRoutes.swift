@@ -73,6 +73,15 @@ extension RouteContext {
                 nextAfter: found.count > limit ? rooms.last?.roomID : nil
             ))
         }
+        group.get("rooms/:room_id/presence") { _, context in
+            let caller = try context.requireCaller()
+            let roomID = try identifier(context, "room_id", kind: "room")
+            guard let room = try await state(RoomState.self, stream: StreamName.room(roomID)) else {
+                throw APIError.notFound("room \(roomID) not found")
+            }
+            guard Room.canRead(room, user: caller.user) else { throw APIError.forbidden("room \(roomID) is private") }
+            return try JSONResponse.make(.ok, ["users": try await presence.users(in: roomID)])
+        }
         group.get("rooms/:room_id/messages") { request, context in
             let caller = try context.requireCaller()
             let roomID = try identifier(context, "room_id", kind: "room")

@@ -14,6 +14,7 @@ struct RouteContext: Sendable {
     let readModel: ReadModel
     let runner: CommandRunner
     let typing: TypingRelay
+    let presence: PresenceService
     let configuration: AppConfiguration
     let logger: Logger
 

@@ -109,6 +109,8 @@ struct StreamRoutes: Sendable {
             case .typing(let topic, let user, let state):
                 ByteBuffer(string: "event: typing\ndata: " + #"{"topic":\#(jsonString(topic.description)),"user":\#(jsonString(user)),"state":"\#(state)"}"# + "\n\n")
             case .revoked(let topic): ByteBuffer(string: ": subscription to \(topic) ended\n\n")
+            case .presence(let message):
+                ByteBuffer(string: "event: \(message.frameType)\ndata: \(ServerFrame.presence(message))\n\n")
             case .keepAlive: ByteBuffer(string: ": keep-alive\n\n")
             }
             try await pendingWrite.timing { try await writer.write(bytes) }

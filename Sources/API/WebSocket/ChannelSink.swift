@@ -172,6 +172,7 @@ final class ChannelSink: LiveSink {
         case .typing(let topic, let user, let typing): payload = ByteBuffer(string: ServerFrame.typing(topic, user: user, state: typing))
         case .revoked(let topic):
             payload = ByteBuffer(string: ServerFrame.error(nil, code: "forbidden", message: "no longer a member: unsubscribed from \(topic)"))
+        case .presence(let message): payload = ByteBuffer(string: ServerFrame.presence(message))
         case .keepAlive: return nil  // WebSocket keep-alives are ping frames, sent by the library
         }
         return WebSocketFrame(fin: true, opcode: .text, data: payload)

@@ -108,6 +108,17 @@ enum ServerFrame {
         #"{"type":"typing","topic":\#(jsonString(topic.description)),"user":\#(jsonString(user)),"state":"\#(state)"}"#
     }
 
+    /// `presence` or `presence_diff`; SSE sends the same object as its `data`.
+    static func presence(_ message: PresenceMessage) -> String {
+        func list(_ users: [String]) -> String { "[" + users.map(jsonString).joined(separator: ",") + "]" }
+        return switch message {
+        case .list(let room, let users):
+            #"{"type":"presence","topic":\#(jsonString(Topic.room(room).description)),"users":\#(list(users))}"#
+        case .diff(let room, let joins, let leaves):
+            #"{"type":"presence_diff","topic":\#(jsonString(Topic.room(room).description)),"joins":\#(list(joins)),"leaves":\#(list(leaves))}"#
+        }
+    }
+
     static func ack(_ ref: String?, extra: String = "") -> String {
         #"{"type":"ack"\#(Self.ref(ref))\#(extra)}"#
     }
