@@ -57,6 +57,8 @@ import WSClient
                         try await alice.write(.text(#"{"type":"subscribe","ref":"s","topics":["room:\#(room)","orders","notifications"],"since":"0"}"#))
                         let replay = try await aliceFrames.until { $0.frameType == "caught_up" }
                         var seen = Set(replay.compactMap { $0[member: "event"]?[member: "type"]?.asString })
+                        // Who is online (alice and bob, through their streams and sockets) follows caught_up.
+                        _ = try await aliceFrames.until { $0.frameType == "presence" }
                         try await bob.write(.text(#"{"type":"typing","room":"\#(room)","state":"started"}"#))
                         _ = try await aliceFrames.until { $0.frameType == "typing" }
                         // Bob leaves: his subscriptions to the private room end; alice sees him go.
@@ -66,6 +68,8 @@ import WSClient
                             return seen.isSuperset(of: Self.eventTypes)
                         }
                         #expect(seen.isSuperset(of: Self.eventTypes), "over the WebSocket: \(seen.sorted())")
+                        let left = try await aliceFrames.until { $0.frameType == "presence_diff" }.last
+                        #expect(left?[member: "leaves"] == .array([.string("bob")]), "bob left the room: \(String(describing: left))")
                         try await alice.write(.text(#"{"type":"post","ref":"p","room":"\#(room)","text":"still here"}"#))
                         #expect(try await aliceFrames.until { $0.frameType == "ack" }.last?[member: "ref"]?.asString == "p")
                         try await alice.write(.text(#"{"type":"ping","ref":"g"}"#))
