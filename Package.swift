@@ -111,7 +111,8 @@ let package = Package(
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
-            resources: [.process("Resources")],
+            // The browser page keeps its folder (`.copy`); the API documents are plain resources.
+            resources: [.process("Resources/openapi.yaml"), .process("Resources/asyncapi.yaml"), .copy("Resources/web")],
             swiftSettings: swiftSettings
         ),
         .executableTarget(

@@ -82,6 +82,7 @@ public func buildApplication(
     router.add(middleware: AccessMiddleware())
     router.add(middleware: ProblemMiddleware())
     OperationalRoutes(store: store, listener: listener, metrics: metrics, logger: logger).add(to: router)
+    WebPageRoutes().add(to: router)
 
     let v1 = router.group("v1")
     if configuration.serverTiming { v1.add(middleware: ServerTimingMiddleware()) }

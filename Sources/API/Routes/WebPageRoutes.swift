@@ -1,0 +1,53 @@
+import Foundation
+import Hummingbird
+import HTTPTypes
+
+/// The browser page at `/` (issue 13): static files bundled with the server, which use only the
+/// public API from the browser (`WebSocket`, `EventSource`, `fetch`). No build step, no CDN.
+///
+/// `TIDELINE_WEB_DIR` serves the files from a folder instead, read on every request, so that
+/// the page can be edited and reloaded without rebuilding the server.
+struct WebPageRoutes: Sendable {
+    /// The files of the page, by the path they are served at, and their media types.
+    static let files: [(path: String, file: String, contentType: String)] = [
+        ("/", "index.html", "text/html; charset=utf-8"),
+        ("/app.js", "app.js", "text/javascript; charset=utf-8"),
+        ("/app.css", "app.css", "text/css; charset=utf-8"),
+    ]
+
+    /// Only the page's own origin, for scripts, styles, fetches and the live connections.
+    static let contentSecurityPolicy =
+        "default-src 'self'; connect-src 'self' ws: wss:; img-src 'self' data:; frame-ancestors 'none'; base-uri 'none'; form-action 'self'"
+
+    let folder: URL?
+
+    init(folder: String? = ProcessInfo.processInfo.environment["TIDELINE_WEB_DIR"]) {
+        self.folder = folder.flatMap { $0.isEmpty ? nil : URL(fileURLWithPath: $0, isDirectory: true) }
+    }
+
+    func add(to router: Router<TidelineRequestContext>) {
+        for entry in Self.files {
+            let bundled = Self.bundled(entry.file)
+            router.get(RouterPath(entry.path)) { _, _ in
+                guard let body = read(entry.file) ?? bundled else {
+                    throw APIError.notFound("\(entry.file) is not bundled with this build")
+                }
+                var headers: HTTPFields = [.contentType: entry.contentType, .cacheControl: "no-cache"]
+                headers[HTTPField.Name("Content-Security-Policy")!] = Self.contentSecurityPolicy
+                headers[HTTPField.Name("X-Content-Type-Options")!] = "nosniff"
+                return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(data: body)))
+            }
+        }
+    }
+
+    private func read(_ file: String) -> Data? {
+        guard let folder else { return nil }
+        return try? Data(contentsOf: folder.appendingPathComponent(file))
+    }
+
+    static func bundled(_ file: String) -> Data? {
+        let name = (file as NSString).deletingPathExtension, type = (file as NSString).pathExtension
+        guard let url = Bundle.module.url(forResource: name, withExtension: type, subdirectory: "web") else { return nil }
+        return try? Data(contentsOf: url)
+    }
+}
