@@ -67,6 +67,9 @@ public struct ChatSession: Sendable {
     public struct Room: Sendable, Equatable {
         public let id: String
         public var timeline: Timeline
+        /// Who is online in the room, as the server last told (nil until it has: right after
+        /// subscribing, and while offline, when the last list may be stale).
+        public var online: Set<String>?
         public var topic: String { ClientFrame.topic(room: id) }
     }
 
@@ -156,6 +159,7 @@ public struct ChatSession: Sendable {
         let wasOpen = connection.isOpen
         connection = .connecting
         subscriptionRef = nil
+        room?.online = nil
         // Signals in flight are lost with the connection; the server forgets ours in 5 s.
         typing.clear()
         debouncer.reset()
@@ -192,6 +196,14 @@ public struct ChatSession: Sendable {
             default:
                 return []
             }
+        case .presence(let topic, let users) where topic == room?.topic:
+            room?.online = Set(users)
+            return []
+        case .presenceDiff(let topic, let joins, let leaves) where topic == room?.topic:
+            // A diff before any list cannot be applied (it never happens: the list comes first).
+            let known = room?.online
+            room?.online = known.map { $0.subtracting(leaves).union(joins) }
+            return []
         case .typing(let topic, let user, let state) where topic == room?.topic:
             switch state {
             case .started: typing.started(user, at: now)
@@ -280,6 +292,10 @@ public struct ChatSession: Sendable {
             return [.leaveRoom(room.id)]
         case .rooms:
             return [.listRooms]
+        case .who:
+            guard let room else { return [.show(.problem("you are in no room: /join ROOM first"))] }
+            guard let online = room.online else { return [.show(.notice("not connected: who is online in #\(room.id) is not known"))] }
+            return [.show(.notice("online in #\(room.id): \(online.sorted().joined(separator: ", "))"))]
         case .help:
             return InputCommand.helpText.split(separator: "\n").map { .show(.notice(String($0))) }
         case .quit:

@@ -31,7 +31,8 @@ public struct Footer: Sendable, Equatable {
         self.cursorColumn = Self.prompt.count + editor.cursor - start
     }
 
-    /// The status line's text: connection state, room, user, queued posts.
+    /// The status line's text: connection state, room, how many are online there, user,
+    /// queued posts.
     public static func status(of session: ChatSession) -> String {
         let state = switch session.connection {
         case .connecting: "connecting…"
@@ -40,7 +41,8 @@ public struct Footer: Sendable, Equatable {
         case .waiting(let delay): "offline, retrying in \(Int(delay.seconds.rounded(.up)))s"
         case .closed: "disconnected"
         }
-        let room = session.room.map { "#\($0.id)" } ?? (session.opening.map { "#\($0)…" } ?? "no room")
+        var room = session.room.map { "#\($0.id)" } ?? (session.opening.map { "#\($0)…" } ?? "no room")
+        if let online = session.room?.online { room += " · \(online.count) online" }
         let queued = session.outbox.pending.count
         let outbox = queued == 0 ? "" : " · \(queued) waiting to send"
         return " \(state) · \(room) · \(session.me)\(outbox) · /help"

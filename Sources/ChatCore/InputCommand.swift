@@ -7,6 +7,8 @@ public enum InputCommand: Sendable, Equatable {
     case join(room: String)
     case leave
     case rooms
+    /// List who is online in the current room.
+    case who
     case help
     case quit
     /// A blank line: nothing to do.
@@ -19,6 +21,7 @@ public enum InputCommand: Sendable, Equatable {
           /join ROOM   switch to ROOM (created if it does not exist)
           /leave       leave the current room
           /rooms       list the rooms you can join
+          /who         list who is online in the room
           /help        show this help
           /quit        leave the chat (also Ctrl-C or Ctrl-D)
         Start a message with // to send text that begins with a slash.
@@ -42,9 +45,10 @@ public enum InputCommand: Sendable, Equatable {
         case ("join", _): return .invalid("usage: /join ROOM")
         case ("leave", 0): return .leave
         case ("rooms", 0): return .rooms
+        case ("who", 0): return .who
         case ("help", _), ("?", _): return .help
         case ("quit", 0), ("exit", 0): return .quit
-        case ("leave", _), ("rooms", _), ("quit", _), ("exit", _): return .invalid("usage: /\(name)")
+        case ("leave", _), ("rooms", _), ("who", _), ("quit", _), ("exit", _): return .invalid("usage: /\(name)")
         default: return .invalid("unknown command /\(name)\n" + helpText)
         }
     }

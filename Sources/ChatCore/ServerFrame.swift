@@ -7,6 +7,10 @@ public enum ServerFrame: Sendable, Equatable {
     case caughtUp(ref: String?, eventID: Int64)
     case event(topic: String, RoomEvent)
     case typing(topic: String, user: String, state: TypingSignal)
+    /// Everyone online in a room, after a subscription's `caught_up` (contract section 9).
+    case presence(topic: String, users: [String])
+    /// Who came online and who went offline since the last presence frame of the room.
+    case presenceDiff(topic: String, joins: [String], leaves: [String])
     case ack(ref: String?, eventID: Int64?)
     case pong(ref: String?)
     case error(ref: String?, code: String, message: String)
@@ -41,6 +45,12 @@ public enum ServerFrame: Sendable, Equatable {
                 throw DecodingError(description: "typing frame without topic, user or state")
             }
             return .typing(topic: topic, user: user, state: state)
+        case "presence":
+            guard let topic = raw.topic, let users = raw.users else { throw DecodingError(description: "presence frame without topic or users") }
+            return .presence(topic: topic, users: users)
+        case "presence_diff":
+            guard let topic = raw.topic else { throw DecodingError(description: "presence_diff frame without topic") }
+            return .presenceDiff(topic: topic, joins: raw.joins ?? [], leaves: raw.leaves ?? [])
         case "event":
             guard let topic = raw.topic, let envelope = raw.event else { throw DecodingError(description: "event frame without topic or event") }
             return .event(topic: topic, try envelope.roomEvent())
@@ -61,6 +71,9 @@ public enum ServerFrame: Sendable, Equatable {
         var user: String?
         var state: String?
         var event: Envelope?
+        var users: [String]?
+        var joins: [String]?
+        var leaves: [String]?
     }
 }
 

@@ -183,6 +183,21 @@ import Testing
         let listed = session.handle(.roomsListed([RoomSummary(roomID: "general", name: "general", visibility: "public", memberCount: 2)]))
         #expect(listed == [.show(.notice("#general (here): 2 members, public"))])
     }
+
+    @Test func presenceShowsInTheStatusLineAndWhoListsTheUsers() {
+        var session = session()
+        #expect(session.handle(.line("/who")) == [.show(.notice("not connected: who is online in #general is not known"))])
+        _ = session.handle(.connected)
+        _ = session.handle(.frame(.caughtUp(ref: "s1", eventID: 5), at: t0))
+        _ = session.handle(.frame(.presence(topic: "room:general", users: ["alice", "bob"]), at: t0))
+        #expect(Footer.status(of: session) == " connected · #general · 2 online · alice · /help")
+        _ = session.handle(.frame(.presenceDiff(topic: "room:general", joins: ["carol"], leaves: ["bob"]), at: t0))
+        _ = session.handle(.frame(.presenceDiff(topic: "room:other", joins: ["dave"], leaves: []), at: t0))
+        #expect(session.handle(.line("/who")) == [.show(.notice("online in #general: alice, carol"))])
+        // Offline, the last list is stale: it is not shown as if it were current.
+        _ = session.handle(.disconnected(.dropped("reset")))
+        #expect(!Footer.status(of: session).contains("online"))
+    }
 }
 
 /// Numbers client message ids in tests.

@@ -40,6 +40,14 @@ import Testing
         #expect(throws: ServerFrame.DecodingError.self) { try ServerFrame.decode(#"{"type":"caught_up","ref":"1"}"#) }
         #expect(throws: ServerFrame.DecodingError.self) { try ServerFrame.decode(#"{"type":"typing","topic":"room:a","user":"b","state":"dancing"}"#) }
     }
+
+    @Test func presenceFramesDecode() throws {
+        #expect(try ServerFrame.decode(#"{"type":"presence","topic":"room:general","users":["alice","bob"]}"#)
+            == .presence(topic: "room:general", users: ["alice", "bob"]))
+        #expect(try ServerFrame.decode(#"{"type":"presence_diff","topic":"room:general","joins":["carol"],"leaves":[]}"#)
+            == .presenceDiff(topic: "room:general", joins: ["carol"], leaves: []))
+        #expect(throws: ServerFrame.DecodingError.self) { try ServerFrame.decode(#"{"type":"presence","users":[]}"#) }
+    }
 }
 
 @Suite struct ClientFrameTests {

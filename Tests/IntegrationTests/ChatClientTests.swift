@@ -43,8 +43,9 @@ import Testing
         }
     }
 
-    /// Two interactive clients in pseudo-terminals: alice types, bob's typing line names her;
-    /// it clears when she pauses (the debounced `stopped`) and when her message arrives.
+    /// Two interactive clients in pseudo-terminals: each shows the other online (status bar,
+    /// `/who`); alice types, bob's typing line names her; it clears when she pauses (the
+    /// debounced `stopped`) and when her message arrives.
     @Test func interactiveTypingShowsAtTheOtherClientAndClears() async throws {
         try await ChatScene.run { scene in
             let room = scene.room
@@ -53,11 +54,17 @@ import Testing
             for client in [bob, alice] {
                 try await eventually(limit: .seconds(20), "a live connection") { client.footer.contains("connected · #\(room)") }
             }
+            // Who is online: a count in the status bar, the names with /who.
+            try await eventually(limit: .seconds(20), "both online") { alice.footer.contains("#\(room) · 2 online") }
+            alice.send("/who\r")
+            try await eventually(limit: .seconds(20), "/who lists them") {
+                ChatProcess.stripANSI(alice.stdout).contains("online in #\(room): alice, bob")
+            }
 
             alice.send("hel")
             try await eventually(limit: .seconds(20), "bob sees alice typing") { bob.footer.contains("alice is typing…") }
             // Alice keeps the text she typed while the footer is redrawn.
-            #expect(alice.footer.contains("> hel"))
+            try await eventually(limit: .seconds(20), "alice's input line keeps her text") { alice.footer.contains("> hel") }
             // She pauses: after the debounce she sends `stopped` and bob's line clears.
             try await eventually(limit: .seconds(20), "bob's typing line clears") {
                 let footer = bob.footer
