@@ -229,8 +229,14 @@ import WSClient
                     }
                     _ = try await server.postMessage("after \(round)", in: room, by: "alice")
                     _ = try await server.postMessage("marker \(round)", in: lobby, by: "alice")
-                    let seen = try await frames.until {
+                    var seen = try await frames.until {
                         $0[member: "event"]?[member: "data"]?[member: "text"]?.asString == "marker \(round)"
+                    }
+                    // A refused subscribe releases the events it held (the marker among them)
+                    // before its error reply is written: a second marker comes after the reply.
+                    _ = try await server.postMessage("second marker \(round)", in: lobby, by: "alice")
+                    seen += try await frames.until {
+                        $0[member: "event"]?[member: "data"]?[member: "text"]?.asString == "second marker \(round)"
                     }
                     let texts = seen.compactMap { $0[member: "event"]?[member: "data"]?[member: "text"]?.asString }
                     #expect(!texts.contains("after \(round)"), "round \(round): bob still received the room")
