@@ -117,10 +117,15 @@ let session = null; // {token, user, roles, expiresAt (ms or null), minted}
 function decodeToken(token) {
   const parts = token.split('.');
   if (parts.length !== 3) throw new Error('a token has three parts separated by dots');
-  const base64 = parts[1].replace(/-/g, '+').replace(/_/g, '/');
-  const json = new TextDecoder().decode(
-    Uint8Array.from(atob(base64 + '='.repeat((4 - (base64.length % 4)) % 4)), (c) => c.charCodeAt(0)));
-  const claims = JSON.parse(json);
+  let claims;
+  try {
+    const base64 = parts[1].replace(/-/g, '+').replace(/_/g, '/');
+    const json = new TextDecoder().decode(
+      Uint8Array.from(atob(base64 + '='.repeat((4 - (base64.length % 4)) % 4)), (c) => c.charCodeAt(0)));
+    claims = JSON.parse(json);
+  } catch {
+    throw new Error('its middle part is not base64url-encoded JSON');
+  }
   if (typeof claims.sub !== 'string') throw new Error('the token has no user (sub)');
   return claims;
 }
@@ -437,6 +442,10 @@ function socketGone(code, reason, opened) {
     // 1000 unasked, 1001 shutdown or ping timeout, 1006 dropped, 1011, 4008 too slow,
     // 4029 rate limited: reconnect with backoff and resume.
     scheduleReconnect(code === 4029 ? 5000 : 0);
+    // A refused handshake looks like any failure to a browser (1006). If the server answers
+    // REST but keeps refusing the socket, ask REST whether it is the token: a 401 there
+    // renews it or ends the session (see api()).
+    if (!opened && live.backoff.attempt >= 3) api('GET', '/v1/rooms?limit=1').catch(() => {});
   }
 }
 
@@ -555,12 +564,13 @@ const chat = {
 
 const roomTopic = (room) => `room:${room}`;
 
-async function loadRooms() {
+/** The room list; after our own write, `minEventId` makes the server answer with it included. */
+async function loadRooms(minEventId) {
   const rooms = [];
   let after = null;
   // Every page; a server with thousands of rooms would want a search box instead.
   for (let page = 0; page < 20; page += 1) {
-    const reply = await read(query('/v1/rooms', { limit: 500, after }));
+    const reply = await read(query('/v1/rooms', { limit: 500, after, min_event_id: page === 0 ? minEventId : null }));
     rooms.push(...reply.rooms);
     after = reply.next_after;
     if (!after) break;
@@ -583,6 +593,17 @@ function renderRooms() {
     return el('li', {}, button);
   }));
   $('rooms-empty').hidden = chat.rooms.length > 0;
+  renderRoomHeading();
+}
+
+/** The open room's name and visibility, which the room list may learn after the room opened. */
+function renderRoomHeading() {
+  const room = chat.rooms.find((r) => r.room_id === chat.current);
+  $('room-title').textContent = chat.current ? (room && room.name) || chat.current : 'No room open';
+  $('room-visibility').hidden = !room;
+  $('room-visibility').textContent = room ? room.visibility : '';
+  $('add-member-form').hidden = !(room && room.visibility === 'private');
+  updateComposer();
 }
 
 /** Opens a room: joins it (a no-op for a member), loads its newest messages, subscribes from there. */
@@ -600,19 +621,20 @@ async function openRoom(roomId, { focus = false } = {}) {
   sessionStorage.setItem('tideline.room', roomId);
   resetConversation(roomId);
   renderRooms();
-  if (window.matchMedia('(max-width: 720px)').matches) setRoomsOpen(false);
+  setRoomsOpen(false); // on a phone the conversation needs the room; the toggle brings the list back
   try {
     // Joining answers the event by which we are a member; reading at least up to it means
     // the history is not older than our own join.
     const joined = await api('POST', `/v1/rooms/${encodeURIComponent(roomId)}/join`);
     const page = await read(query(`/v1/rooms/${encodeURIComponent(roomId)}/messages`, { limit: 50, min_event_id: joined.event_id }));
     if (generation !== chat.generation) return;
+    hideAlert(); // an earlier complaint (say, about another room) no longer applies
     showHistory(page, { initial: true });
     // Resume right after the newest message we have; an empty room replays from the start,
     // which is only its creation and joins.
     const last = page.messages.length ? Number(page.messages[page.messages.length - 1].event_id) : 0;
     watchTopic(roomTopic(roomId), last, roomFrame);
-    if (!chat.rooms.some((room) => room.room_id === roomId)) loadRooms().catch(() => {});
+    loadRooms(joined.event_id).catch(() => {}); // its member count includes us now
     updateComposer();
     if (focus) $('message-input').focus();
     fillHistory(generation);
@@ -631,19 +653,16 @@ async function openRoom(roomId, { focus = false } = {}) {
 }
 
 function resetConversation(roomId) {
-  const room = chat.rooms.find((r) => r.room_id === roomId);
   chat.messageIds.clear();
   chat.typing.clear();
   chat.presence.clear();
   chat.nextBefore = null;
   chat.caughtUp = false;
   $('messages').replaceChildren();
-  $('room-title').textContent = roomId ? (room && room.name) || roomId : 'No room open';
-  $('room-visibility').hidden = !room;
-  $('room-visibility').textContent = room ? room.visibility : '';
+  renderRoomHeading();
   $('room-actions').hidden = !roomId;
-  $('add-member-form').hidden = !(room && room.visibility === 'private');
   $('presence').hidden = !roomId;
+  if (!roomId) setRoomsOpen(true);
   $('no-room').hidden = Boolean(roomId);
   $('load-older').hidden = true;
   $('history-start').hidden = true;
@@ -742,22 +761,23 @@ function roomEvent(envelope) {
     case 'chat.member_joined':
       addSystemLine(envelope, data.added_by && data.added_by !== data.user
         ? `${data.added_by} added ${data.user}` : `${data.user} joined`);
-      if (data.user !== session.user) bumpMemberCount(1);
+      membersChanged();
       break;
     case 'chat.member_left':
       addSystemLine(envelope, `${data.user} left`);
-      bumpMemberCount(-1);
+      membersChanged();
       break;
     default:
       break; // a type this page does not know: its id still counts as processed
   }
 }
 
-function bumpMemberCount(delta) {
-  const room = chat.rooms.find((r) => r.room_id === chat.current);
-  if (!room || !chat.caughtUp) return;
-  room.member_count = Math.max(0, room.member_count + delta);
-  renderRooms();
+let roomsRefresh = null;
+
+/** Member counts come only with the room list: fetch it again, once for a burst of joins. */
+function membersChanged() {
+  if (!chat.caughtUp || roomsRefresh) return;
+  roomsRefresh = setTimeout(() => { roomsRefresh = null; loadRooms().catch(() => {}); }, 1000);
 }
 
 function isNearBottom() {
@@ -949,7 +969,7 @@ function updateComposer() {
   $('send').disabled = !ready;
   // Writing stays possible offline: the outbox keeps the message until the connection is back.
   $('message-input').placeholder = !ready ? 'Open a room to write'
-    : live.state === 'live' ? `Message ${chat.current}` : `Message ${chat.current} (sent when back online)`;
+    : live.state === 'live' ? 'Write a message…' : 'Offline: sends when back';
 }
 
 function sendComposed() {
@@ -1108,6 +1128,7 @@ const notifications = {
 
   async load() {
     this.byId.clear();
+    this.lastId = 0;
     const reply = await read('/v1/notifications');
     for (const item of reply.notifications) {
       this.byId.set(item.notification_id, item);
@@ -1238,7 +1259,7 @@ function showView(name) {
 
 function setRoomsOpen(open) {
   $('rooms-toggle').setAttribute('aria-expanded', String(open));
-  $('chat-view').classList.toggle('rooms-closed', !open);
+  $('chat-view').classList.toggle('rooms-open', open);
 }
 
 async function startSession(next) {
@@ -1267,10 +1288,10 @@ async function startSession(next) {
 }
 
 function endSession(message) {
+  typingOut.stop();
   disconnect();
   notifications.close();
   clearTimeout(renewTimer);
-  typingOut.stop();
   saveSession(null);
   sessionStorage.removeItem('tideline.room');
   chat.current = null;
@@ -1366,19 +1387,11 @@ async function createRoom(event) {
     const reply = await api('POST', '/v1/rooms', { body });
     $('create-room-form').reset();
     delete $('new-room-id').dataset.edited;
-    await loadRoomsAfter(reply.event_id);
+    await loadRooms(reply.event_id);
     await openRoom(roomId, { focus: true });
   } catch (error) {
     showAlert(error instanceof ApiError && error.status === 409 ? `A room ${roomId} exists already: join it instead.` : `Could not create the room: ${error.message}`);
   }
-}
-
-/** The room list after our own write: read it at least up to that event. */
-async function loadRoomsAfter(eventId) {
-  const reply = await read(query('/v1/rooms', { limit: 500, min_event_id: eventId }));
-  chat.rooms = reply.rooms;
-  renderRooms();
-  if (reply.next_after) loadRooms().catch(() => {});
 }
 
 async function addMember(event) {
@@ -1387,7 +1400,7 @@ async function addMember(event) {
   if (!IDENTIFIER.test(user) || !chat.current) return;
   try {
     await api('POST', `/v1/rooms/${encodeURIComponent(chat.current)}/members`, { body: { user } });
-    $('add-member-user').value = '';
+    $('add-member-form').reset();
   } catch (error) {
     showAlert(`Could not add ${user}: ${error.message}`);
   }
@@ -1403,7 +1416,7 @@ async function leaveRoom() {
     chat.current = null;
     sessionStorage.removeItem('tideline.room');
     resetConversation(null);
-    await loadRoomsAfter(reply.event_id);
+    await loadRooms(reply.event_id);
   } catch (error) {
     showAlert(`Could not leave ${roomId}: ${error.message}`);
   }
@@ -1436,7 +1449,7 @@ function wire() {
     event.preventDefault();
     const roomId = $('join-room-id').value.trim();
     if (!IDENTIFIER.test(roomId)) { showAlert('That is not a room id.'); return; }
-    $('join-room-id').value = '';
+    $('join-room-form').reset();
     openRoom(roomId, { focus: true });
   });
   $('add-member-form').addEventListener('submit', addMember);
