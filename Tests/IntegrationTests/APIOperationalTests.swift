@@ -40,6 +40,24 @@ import Testing
         }
     }
 
+    @Test func theBrowserPageIsServedWithAStrictContentSecurityPolicy() async throws {
+        try await TestServer.run { server in
+            for (path, type) in [("/", "text/html"), ("/app.js", "text/javascript"), ("/app.css", "text/css")] {
+                let page = try await server.get(path, as: nil)
+                #expect(page.status == .ok, "\(path)")
+                #expect(page.headers[.contentType]?.hasPrefix(type) == true, "\(path)")
+                #expect(page.headers[HTTPField.Name("Content-Security-Policy")!]?.hasPrefix("default-src 'self'") == true)
+                #expect(!page.text.isEmpty)
+                // HEAD: the same headers, no body.
+                let head = try await server.request(.head, path)
+                #expect(head.status == .ok, "HEAD \(path)")
+                #expect(head.headers[.contentLength] == String(page.text.utf8.count))
+                #expect(head.text.isEmpty)
+            }
+            #expect(try await server.get("/", as: nil).text.contains(#"<script type="module" src="/app.js""#))
+        }
+    }
+
     @Test func theAsyncAPIDescriptionIsServedAsYAML() async throws {
         try await TestServer.run { server in
             let reply = try await server.get("/asyncapi.yaml", as: nil)

@@ -28,15 +28,22 @@ struct WebPageRoutes: Sendable {
     func add(to router: Router<TidelineRequestContext>) {
         for entry in Self.files {
             let bundled = Self.bundled(entry.file)
-            router.get(RouterPath(entry.path)) { _, _ in
+            let respond = { @Sendable (withBody: Bool) throws -> Response in
                 guard let body = read(entry.file) ?? bundled else {
                     throw APIError.notFound("\(entry.file) is not bundled with this build")
                 }
                 var headers: HTTPFields = [.contentType: entry.contentType, .cacheControl: "no-cache"]
                 headers[HTTPField.Name("Content-Security-Policy")!] = Self.contentSecurityPolicy
                 headers[HTTPField.Name("X-Content-Type-Options")!] = "nosniff"
+                guard withBody else {
+                    headers[.contentLength] = String(body.count)
+                    return Response(status: .ok, headers: headers)
+                }
                 return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(data: body)))
             }
+            router.get(RouterPath(entry.path)) { _, _ in try respond(true) }
+            // Link checkers and caches ask with HEAD: the same headers, no body.
+            router.head(RouterPath(entry.path)) { _, _ in try respond(false) }
         }
     }
 
