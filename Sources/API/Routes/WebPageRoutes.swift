@@ -32,19 +32,39 @@ struct WebPageRoutes: Sendable {
                 guard let body = read(entry.file) ?? bundled else {
                     throw APIError.notFound("\(entry.file) is not bundled with this build")
                 }
-                var headers: HTTPFields = [.contentType: entry.contentType, .cacheControl: "no-cache"]
-                headers[HTTPField.Name("Content-Security-Policy")!] = Self.contentSecurityPolicy
-                headers[HTTPField.Name("X-Content-Type-Options")!] = "nosniff"
-                guard withBody else {
-                    headers[.contentLength] = String(body.count)
-                    return Response(status: .ok, headers: headers)
-                }
-                return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(data: body)))
+                return Self.response(body, contentType: entry.contentType, withBody: withBody)
             }
             router.get(RouterPath(entry.path)) { _, _ in try respond(true) }
             // Link checkers and caches ask with HEAD: the same headers, no body.
             router.head(RouterPath(entry.path)) { _, _ in try respond(false) }
         }
+        // The page's modules, imported by app.js: /js/<name>.js.
+        router.get("js/:module") { _, context in try module(context, withBody: true) }
+        router.head("js/:module") { _, context in try module(context, withBody: false) }
+    }
+
+    private func module(_ context: TidelineRequestContext, withBody: Bool) throws -> Response {
+        guard let name = context.parameters.get("module"), Self.isModuleName(name),
+              let body = read("js/" + name) ?? Self.bundled(name, in: "web/js")
+        else { throw APIError.notFound("no such module") }
+        return Self.response(body, contentType: "text/javascript; charset=utf-8", withBody: withBody)
+    }
+
+    /// `chat.js`, `live-connection.js`: nothing that could climb out of the folder.
+    static func isModuleName(_ name: String) -> Bool {
+        name.hasSuffix(".js") && name.count <= 64 && name.first?.isLetter == true
+            && name.dropLast(3).allSatisfy { ($0.isLetter && $0.isASCII && $0.isLowercase) || $0.isNumber || $0 == "-" }
+    }
+
+    private static func response(_ body: Data, contentType: String, withBody: Bool) -> Response {
+        var headers: HTTPFields = [.contentType: contentType, .cacheControl: "no-cache"]
+        headers[HTTPField.Name("Content-Security-Policy")!] = contentSecurityPolicy
+        headers[HTTPField.Name("X-Content-Type-Options")!] = "nosniff"
+        guard withBody else {
+            headers[.contentLength] = String(body.count)
+            return Response(status: .ok, headers: headers)
+        }
+        return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(data: body)))
     }
 
     private func read(_ file: String) -> Data? {
@@ -52,9 +72,9 @@ struct WebPageRoutes: Sendable {
         return try? Data(contentsOf: folder.appendingPathComponent(file))
     }
 
-    static func bundled(_ file: String) -> Data? {
+    static func bundled(_ file: String, in folder: String = "web") -> Data? {
         let name = (file as NSString).deletingPathExtension, type = (file as NSString).pathExtension
-        guard let url = Bundle.module.url(forResource: name, withExtension: type, subdirectory: "web") else { return nil }
+        guard let url = Bundle.module.url(forResource: name, withExtension: type, subdirectory: folder) else { return nil }
         return try? Data(contentsOf: url)
     }
 }
