@@ -55,6 +55,13 @@ import Testing
                 #expect(head.text.isEmpty)
             }
             #expect(try await server.get("/", as: nil).text.contains(#"<script type="module" src="/app.js""#))
+            // The modules app.js imports; a name that could leave the folder is not one.
+            let module = try await server.get("/js/chat.js", as: nil)
+            #expect(module.status == .ok)
+            #expect(module.headers[.contentType]?.hasPrefix("text/javascript") == true)
+            for path in ["/js/no-such-module.js", "/js/..%2Fapp.js", "/js/Chat.js", "/js/chat.css"] {
+                #expect(try await server.get(path, as: nil).status == .notFound, "\(path)")
+            }
         }
     }
 
