@@ -20,9 +20,18 @@ struct WebPageRoutes: Sendable {
         "default-src 'self'; connect-src 'self' ws: wss:; img-src 'self' data:; frame-ancestors 'none'; base-uri 'none'; form-action 'self'"
 
     let folder: URL?
+    /// The bundled modules by name, read once at start-up like the page's other files.
+    let bundledModules: [String: Data]
 
     init(folder: String? = ProcessInfo.processInfo.environment["TIDELINE_WEB_DIR"]) {
         self.folder = folder.flatMap { $0.isEmpty ? nil : URL(fileURLWithPath: $0, isDirectory: true) }
+        let bundle = Bundle.module.url(forResource: "js", withExtension: nil, subdirectory: "web")
+        let names = bundle.flatMap { try? FileManager.default.contentsOfDirectory(atPath: $0.path) } ?? []
+        var modules: [String: Data] = [:]
+        for name in names where Self.isModuleName(name) {
+            modules[name] = bundle.flatMap { try? Data(contentsOf: $0.appendingPathComponent(name)) }
+        }
+        bundledModules = modules
     }
 
     func add(to router: Router<TidelineRequestContext>) {
@@ -45,15 +54,18 @@ struct WebPageRoutes: Sendable {
 
     private func module(_ context: TidelineRequestContext, withBody: Bool) throws -> Response {
         guard let name = context.parameters.get("module"), Self.isModuleName(name),
-              let body = read("js/" + name) ?? Self.bundled(name, in: "web/js")
+              let body = read("js/" + name) ?? bundledModules[name]
         else { throw APIError.notFound("no such module") }
         return Self.response(body, contentType: "text/javascript; charset=utf-8", withBody: withBody)
     }
 
-    /// `chat.js`, `live-connection.js`: nothing that could climb out of the folder.
+    /// `^[a-z][a-z0-9-]*\.js$`, at most 64 characters (`chat.js`, `live-connection.js`):
+    /// nothing that could climb out of the folder.
     static func isModuleName(_ name: String) -> Bool {
-        name.hasSuffix(".js") && name.count <= 64 && name.first?.isLetter == true
-            && name.dropLast(3).allSatisfy { ($0.isLetter && $0.isASCII && $0.isLowercase) || $0.isNumber || $0 == "-" }
+        let stem = name.utf8.dropLast(3)
+        func isLower(_ byte: UInt8) -> Bool { (UInt8(ascii: "a")...UInt8(ascii: "z")).contains(byte) }
+        return name.hasSuffix(".js") && name.utf8.count <= 64 && stem.first.map(isLower) == true
+            && stem.allSatisfy { isLower($0) || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains($0) || $0 == UInt8(ascii: "-") }
     }
 
     private static func response(_ body: Data, contentType: String, withBody: Bool) -> Response {
@@ -72,9 +84,9 @@ struct WebPageRoutes: Sendable {
         return try? Data(contentsOf: folder.appendingPathComponent(file))
     }
 
-    static func bundled(_ file: String, in folder: String = "web") -> Data? {
+    static func bundled(_ file: String) -> Data? {
         let name = (file as NSString).deletingPathExtension, type = (file as NSString).pathExtension
-        guard let url = Bundle.module.url(forResource: name, withExtension: type, subdirectory: folder) else { return nil }
+        guard let url = Bundle.module.url(forResource: name, withExtension: type, subdirectory: "web") else { return nil }
         return try? Data(contentsOf: url)
     }
 }
