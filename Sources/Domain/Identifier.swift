@@ -24,7 +24,8 @@ public enum Identifier {
         }
     }
 
-    private static func isAlphanumeric(_ byte: UInt8) -> Bool {
+    /// Whether `byte` is an ASCII letter or digit (the class identifiers and request ids use).
+    public static func isAlphanumeric(_ byte: UInt8) -> Bool {
         switch byte {
         case UInt8(ascii: "A")...UInt8(ascii: "Z"),
             UInt8(ascii: "a")...UInt8(ascii: "z"),

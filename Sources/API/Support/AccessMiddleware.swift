@@ -1,3 +1,4 @@
+import Domain
 import Foundation
 import HTTPTypes
 import Hummingbird
@@ -41,7 +42,7 @@ struct AccessMiddleware<Context: RequestContext>: RouterMiddleware {
 
     static func isSane(_ id: String) -> Bool {
         (1...128).contains(id.utf8.count)
-            && id.utf8.allSatisfy { $0.isASCIIAlphanumeric || $0 == UInt8(ascii: ".") || $0 == UInt8(ascii: "_") || $0 == UInt8(ascii: "-") }
+            && id.utf8.allSatisfy { Identifier.isAlphanumeric($0) || $0 == UInt8(ascii: ".") || $0 == UInt8(ascii: "_") || $0 == UInt8(ascii: "-") }
     }
 
     private static func record(_ request: Request, context: Context, status: HTTPResponse.Status, since started: ContinuousClock.Instant) {
@@ -57,12 +58,5 @@ struct AccessMiddleware<Context: RequestContext>: RouterMiddleware {
             "method": "\(method)", "route": "\(route)", "status": "\(status.code)",
             "duration_ms": "\((milliseconds * 10).rounded() / 10)",
         ])
-    }
-}
-
-private extension UInt8 {
-    var isASCIIAlphanumeric: Bool {
-        (UInt8(ascii: "a")...UInt8(ascii: "z")).contains(self) || (UInt8(ascii: "A")...UInt8(ascii: "Z")).contains(self)
-            || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(self)
     }
 }
