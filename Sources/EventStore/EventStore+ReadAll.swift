@@ -29,8 +29,7 @@ extension EventStore {
 
     /// The newest position a reader can safely have seen: every event at or below it is final.
     public func safeHeadPosition() async throws -> Int64 {
-        for head in try await client.execute(SafeHeadStatement(), logger: logger) { return head }
-        return 0
+        try await client.execute(SafeHeadStatement(), logger: logger).first ?? 0
     }
 
     private static func page<Rows: AsyncSequence>(from rows: Rows, after: Int64, limit: Int) async throws -> ReadAllPage

@@ -92,10 +92,10 @@ public struct EventStore: Sendable {
 
     /// The stream's current version and snapshot, without locking (0 and nil when it does not exist).
     public func streamState(_ stream: String) async throws -> StreamState {
-        for (version, snapshot) in try await client.execute(StreamStateStatement(stream: stream), logger: logger) {
-            return StreamState(version: version, snapshot: snapshot)
+        guard let (version, snapshot) = try await client.execute(StreamStateStatement(stream: stream), logger: logger).first else {
+            return StreamState(version: 0, snapshot: nil)
         }
-        return StreamState(version: 0, snapshot: nil)
+        return StreamState(version: version, snapshot: snapshot)
     }
 
     /// Events of one stream with a version greater than `afterVersion`, in version order.

@@ -38,25 +38,23 @@ public struct CheckpointLag: Sendable, Equatable {
 extension EventStore {
     /// Reads how far each checkpointed reader is behind (one statement).
     public func checkpointLags() async throws -> [CheckpointLag] {
-        var lags: [CheckpointLag] = []
-        for (name, events, seconds) in try await client.execute(CheckpointLagStatement(), logger: logger) {
-            lags.append(CheckpointLag(reader: name, events: events, seconds: seconds))
+        try await client.execute(CheckpointLagStatement(), logger: logger).map { name, events, seconds in
+            CheckpointLag(reader: name, events: events, seconds: seconds)
         }
-        return lags
     }
 
     /// Reads the frontier (one statement on a pooled connection).
     public func frontier() async throws -> Frontier {
-        for (head, held, heldSeconds, pid, application, state, database, seconds) in try await client.execute(
+        guard let (head, held, heldSeconds, pid, application, state, database, seconds) = try await client.execute(
             FrontierStatement(), logger: logger
-        ) {
-            let holder = pid.map {
-                Frontier.Transaction(
-                    pid: $0, applicationName: application ?? "", state: state ?? "", database: database ?? "", seconds: seconds ?? 0
-                )
-            }
-            return Frontier(safeHead: head, heldEvents: held, heldSeconds: heldSeconds, oldestTransaction: holder)
+        ).first else {
+            return Frontier(safeHead: 0, heldEvents: 0, heldSeconds: 0, oldestTransaction: nil)
         }
-        return Frontier(safeHead: 0, heldEvents: 0, heldSeconds: 0, oldestTransaction: nil)
+        let holder = pid.map {
+            Frontier.Transaction(
+                pid: $0, applicationName: application ?? "", state: state ?? "", database: database ?? "", seconds: seconds ?? 0
+            )
+        }
+        return Frontier(safeHead: head, heldEvents: held, heldSeconds: heldSeconds, oldestTransaction: holder)
     }
 }
