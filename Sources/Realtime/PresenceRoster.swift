@@ -119,12 +119,6 @@ struct PresenceRoster {
 
     // MARK: Telling subscribers
 
-    /// Users present in the room: local ones exactly, remote ones as last read.
-    func users(in id: String) -> Set<String> {
-        guard let room = rooms[id] else { return [] }
-        return room.localUsers.union(room.remote ?? [])
-    }
-
     /// Local users present in the room.
     func localUsers(in id: String) -> Set<String> { rooms[id]?.localUsers ?? [] }
 
@@ -156,9 +150,6 @@ struct PresenceRoster {
         changed = changed.filter { rooms[$0]?.remote == nil && rooms[$0] != nil }
         return sends
     }
-
-    /// Whether ``flush()`` has anything to do.
-    var hasChanges: Bool { !changed.isEmpty }
 }
 
 /// A presence frame (contract section 9).

@@ -107,8 +107,11 @@ import Testing
         _ = flushed(&roster, remote: ["general": ["bob"]])
         roster.disconnect(one)
         #expect(roster.flush().isEmpty)
-        #expect(roster.users(in: "general").isEmpty)
+        #expect(roster.localUsers(in: "general").isEmpty)
         #expect(roster.roomsToRead.isEmpty)
         #expect(roster.rooms(of: one).isEmpty)
+        // Its remote users were forgotten too: a new subscriber waits for them to be read again.
+        roster.join(two, user: "carol", room: "general")
+        #expect(roster.roomsToRead == ["general"])
     }
 }

@@ -113,9 +113,9 @@ enum ServerFrame {
         func list(_ users: [String]) -> String { "[" + users.map(jsonString).joined(separator: ",") + "]" }
         return switch message {
         case .list(let room, let users):
-            #"{"type":"presence","topic":\#(jsonString(Topic.room(room).description)),"users":\#(list(users))}"#
+            #"{"type":"\#(message.frameType)","topic":\#(jsonString(Topic.room(room).description)),"users":\#(list(users))}"#
         case .diff(let room, let joins, let leaves):
-            #"{"type":"presence_diff","topic":\#(jsonString(Topic.room(room).description)),"joins":\#(list(joins)),"leaves":\#(list(leaves))}"#
+            #"{"type":"\#(message.frameType)","topic":\#(jsonString(Topic.room(room).description)),"joins":\#(list(joins)),"leaves":\#(list(leaves))}"#
         }
     }
 
