@@ -1,5 +1,6 @@
 import Domain
 import Foundation
+import HTTPTypes
 import Testing
 import WSClient
 
@@ -96,6 +97,7 @@ import WSClient
                     let revoked = try await bobFrames.until { $0.frameType == "error" }.last
                     #expect(revoked?[member: "code"]?.asString == "forbidden")
                     #expect(revoked?[member: "ref"] == nil, "a revocation answers no frame")
+                    #expect(revoked?[member: "topics"] == .array([.string("room:\(room)")]), "it names the topic it ended")
                     try await bob.close(.normalClosure, reason: nil)
                     try await readUntilClosed(bobFrames)
                 }
@@ -109,6 +111,79 @@ import WSClient
             #expect(aliceSeen.isSuperset(of: Self.eventTypes.union(["retry", "typing"])), "over SSE: \(aliceSeen.sorted())")
             let bobMessages = try await bobSSE.read { $0.last?.event == ":" && $0.last?.data.hasPrefix(": subscription to") == true }
             #expect(bobMessages.last?.data == ": subscription to room:\(room) ended")
+        }
+    }
+
+    /// The outcomes of a `subscribe` that contract section 10 added, which `scripts/check-wire-log`
+    /// demands: one granted in part (`subscribed` with `refused`), one that grants nothing (an
+    /// `error` with `topics`), and a `since` above the newest event id, over both transports.
+    /// (`unavailable`, for a `since` this process has not reached, needs a process that lags
+    /// the log, so it is not provoked here.)
+    @Test func aSubscribeNamesWhatItRefusedAndASincePastTheLogIsRefusedOverBothTransports() async throws {
+        try await TestServer.run { server in
+            let lobby = TestServer.uniqueID("room")
+            let secret = TestServer.uniqueID("secret")
+            let nowhere = TestServer.uniqueID("nope")
+            try await server.createRoom(lobby, by: "alice")
+            try await server.createRoom(secret, by: "alice", visibility: "private")
+            // The newest event of this test's own database: nothing appends after it.
+            let newest = try #require(try await server.postMessage("hello", in: lobby, by: "alice").string("event_id"))
+            let past = try #require(Int64(newest)) + 1000
+            let beyond = "event \(past) does not exist: the newest event id is \(newest)"
+            let bobToken = try await server.token("bob")
+
+            try await withHangGuard {
+                try await server.client.ws("/v1/ws?access_token=\(bobToken)") { inbound, outbound, _ in
+                    var frames = FrameReader(inbound)
+                    // Granted in part: the public room, not alice's private one.
+                    try await outbound.write(.text(#"{"type":"subscribe","ref":"part","topics":["room:\#(lobby)","room:\#(secret)"]}"#))
+                    let subscribed = try await frames.until { $0[member: "ref"]?.asString == "part" }.last
+                    #expect(subscribed?.frameType == "subscribed", "\(String(describing: subscribed))")
+                    #expect(subscribed?[member: "topics"] == .array([.string("room:\(lobby)")]))
+                    #expect(subscribed?[member: "refused"] == .array([.object([
+                        "topic": .string("room:\(secret)"), "code": .string("forbidden"), "message": .string("room \(secret) is private"),
+                    ])]))
+                    #expect(try await frames.until { $0.frameType == "caught_up" }.last?[member: "ref"]?.asString == "part")
+                    // Nothing of the refused room reaches bob: alice's message there comes before the fence.
+                    #expect(try await server.postMessage("private", in: secret, by: "alice").status == .created)
+                    #expect(try await server.postMessage("fence", in: lobby, by: "alice").status == .created)
+                    let live = try await frames.until { $0.frameType == "event" && $0[member: "topic"]?.asString == "room:\(lobby)" }
+                    #expect(!live.contains { $0[member: "topic"]?.asString == "room:\(secret)" }, "\(live)")
+
+                    // Nothing granted: an error with the first refusal's code, every reason, every topic.
+                    try await outbound.write(.text(#"{"type":"subscribe","ref":"none","topics":["room:\#(secret)","room:\#(nowhere)"]}"#))
+                    let refused = try await frames.until { $0[member: "ref"]?.asString == "none" }.last
+                    #expect(refused?.frameType == "error", "\(String(describing: refused))")
+                    #expect(refused?[member: "code"]?.asString == "forbidden")
+                    let reasons = "room:\(secret): room \(secret) is private; room:\(nowhere): room \(nowhere) does not exist"
+                    #expect(refused?[member: "message"]?.asString == reasons)
+                    #expect(refused?[member: "topics"] == .array([.string("room:\(secret)"), .string("room:\(nowhere)")]))
+
+                    // A `since` above the newest event id: refused at once, naming the topics. Subscribes
+                    // are handled in order, so anything more of "none" would come before this reply.
+                    try await outbound.write(.text(#"{"type":"subscribe","ref":"past","topics":["room:\#(lobby)"],"since":"\#(past)"}"#))
+                    let untilPast = try await frames.until { $0[member: "ref"]?.asString == "past" }
+                    #expect(!untilPast.contains { $0[member: "ref"]?.asString == "none" }, "nothing follows a refused subscribe: \(untilPast)")
+                    let tooFar = untilPast.last
+                    #expect(tooFar?.frameType == "error", "\(String(describing: tooFar))")
+                    #expect(tooFar?[member: "code"]?.asString == "validation_failed")
+                    #expect(tooFar?[member: "message"]?.asString == beyond)
+                    #expect(tooFar?[member: "topics"] == .array([.string("room:\(lobby)")]))
+                    #expect(tooFar?[member: "retry_after"] == nil, "waiting would not help")
+                    try await outbound.close(.normalClosure, reason: nil)
+                    try await readUntilClosed(frames)
+                }
+            }
+
+            // Over SSE the same `since` is a 422 before the stream opens, naming where it came from.
+            let bySince = try await withHangGuard { try await server.get("/v1/stream?topics=room:\(lobby)&since=\(past)", as: "bob") }
+            expectValidation(bySince, field: "since")
+            #expect(bySince.array("errors").first?[member: "message"]?.asString == beyond, "\(bySince.text)")
+            let byHeader = try await withHangGuard {
+                try await server.request(.get, "/v1/stream?topics=room:\(lobby)", as: "bob", headers: [HTTPField.Name("Last-Event-ID")!: String(past)])
+            }
+            expectValidation(byHeader, field: "Last-Event-ID")
+            #expect(byHeader.array("errors").first?[member: "message"]?.asString == beyond, "\(byHeader.text)")
         }
     }
 }
