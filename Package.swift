@@ -175,6 +175,17 @@ let package = Package(
             dependencies: ["Realtime", "EventStore", "Domain", .product(name: "Logging", package: "swift-log")],
             swiftSettings: swiftSettings
         ),
+        // The WebSocket transport's handlers, driven through NIO's testing channel (no socket).
+        .testTarget(
+            name: "APITests",
+            dependencies: [
+                "API", "Realtime", "EventStore",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOEmbedded", package: "swift-nio"),
+                .product(name: "NIOWebSocket", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         .testTarget(
             name: "IntegrationTests",
             dependencies: [
