@@ -13,11 +13,13 @@ import Synchronization
 /// (``FeedEvent/webSocketPayloads``), shared by every connection, never copied. These frames
 /// are not compressed: with permessage-deflate, a frame without RSV1 is a plain frame.
 ///
-/// The session's replies and replayed events go the same way (``writeReply(_:)``,
-/// ``writeReplay(_:)``); only the close frame goes through the library's writer, which owns the
-/// closing handshake. Nothing is overtaken wrongly: live events are held during a replay and
-/// released only after `caught_up` was handed to the loop, the event loop runs its tasks in
-/// order, and once the close frame has passed, nothing more is written here.
+/// The session's replies join the same list (``writeReply(_:)``), so a reply keeps its place
+/// among live frames; replayed pages are written on the loop directly (``writeReplay(_:)``),
+/// behind whatever the list held when they were handed over. Only the close frame goes through
+/// the library's writer, which owns the closing handshake. Nothing is overtaken wrongly: live
+/// events are held during a replay and released only after `caught_up` joined the list, the
+/// event loop runs its tasks in order, and once the close frame has passed, nothing more is
+/// written here.
 ///
 /// Replies are written without suspending the session: an awaited write through the library
 /// left each session task holding kilobytes of async stack for the life of the connection.
@@ -71,19 +73,28 @@ final class ChannelSink: LiveSink {
     func enqueue(_ items: [LiveConnection.Outbound]) -> Bool {
         let frames = items.compactMap(Self.frame)
         guard !frames.isEmpty else { return true }
+        return append(frames)
+    }
+
+    /// Adds `frames` to those waiting for the loop's next write pass. One list for live frames
+    /// and the session's replies keeps them in the order they were handed over (a reply written
+    /// on the loop apart from the list could pass live frames waiting in it, or fall behind ones
+    /// added after it). False past ``pendingCap``.
+    private func append(_ frames: [WebSocketFrame]) -> Bool {
         let bytes = frames.reduce(0) { $0 + $1.data.readableBytes }
-        let (accepted, firstWaiting) = state.withLock { state -> (Bool, Bool) in
-            guard !state.finished else { return (true, false) }
+        return state.withLock { state -> Bool in
+            guard !state.finished else { return true }
             state.pending.append(contentsOf: frames)
             state.pendingBytes += bytes
-            guard state.pendingBytes <= Self.pendingCap else { return (false, false) }
-            defer { state.writeScheduled = true }
-            return (true, !state.writeScheduled)
+            guard state.pendingBytes <= Self.pendingCap else { return false }
+            // Scheduled under the lock, so the write pass is on the loop ahead of anything the
+            // session writes once the sink has finished (its close frame above all).
+            if !state.writeScheduled {
+                state.writeScheduled = true
+                loopWrites.add(self)
+            }
+            return true
         }
-        // Before returning, so that the write is on the loop ahead of anything the session
-        // writes afterwards (its close frame above all).
-        if firstWaiting { loopWrites.add(self) }
-        return accepted
     }
 
     func finish() {
@@ -130,16 +141,11 @@ final class ChannelSink: LiveSink {
     }
 
     /// Writes one of the session's own text frames (a reply, `subscribed`, `caught_up`), in
-    /// order with everything handed over before it. A client that stops reading is held to the
-    /// same backlog bound as for live frames. Dropped once the sink has finished: the close
-    /// frame may be on its way, and nothing may follow it.
+    /// order with everything handed over before it, live frames included. A client that stops
+    /// reading is held to the same backlog bound as for live frames. Dropped once the sink has
+    /// finished: the close frame may be on its way, and nothing may follow it.
     func writeReply(_ text: String) {
-        let frame = WebSocketFrame(fin: true, opcode: .text, data: ByteBuffer(string: text))
-        state.withLock { state in
-            guard !state.finished else { return }
-            // Handed to the loop under the lock: ahead of a close frame sent after `finish()`.
-            eventLoop.execute { self.checkBacklog(self.writer.value.write([frame])) }
-        }
+        _ = append([WebSocketFrame(fin: true, opcode: .text, data: ByteBuffer(string: text))])
     }
 
     /// On the event loop: everything gathered so far, one flush.
@@ -171,7 +177,9 @@ final class ChannelSink: LiveSink {
         case .event(let topic, let event): payload = event.webSocketPayload(on: topic)
         case .typing(let topic, let user, let typing): payload = ByteBuffer(string: ServerFrame.typing(topic, user: user, state: typing))
         case .revoked(let topic):
-            payload = ByteBuffer(string: ServerFrame.error(nil, code: "forbidden", message: "no longer a member: unsubscribed from \(topic)"))
+            payload = ByteBuffer(string: ServerFrame.error(
+                nil, code: "forbidden", message: "no longer a member: unsubscribed from \(topic)", topics: [topic]
+            ))
         case .presence(let message): payload = ByteBuffer(string: ServerFrame.presence(message))
         case .keepAlive: return nil  // WebSocket keep-alives are ping frames, sent by the library
         }
