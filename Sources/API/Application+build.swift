@@ -64,7 +64,10 @@ public func buildApplication(
     // The projector, the reactor and the feed hold at most one reader connection each: replay
     // pages get the rest, so a crowd of resuming clients never stalls them.
     let pagePermits = ReadPermits(count: max(1, configuration.readerPoolSize - 3))
-    let live = LiveSubscriptions(hub: hub, source: .init(store: readerStore, pagePermits: pagePermits), logger: logger)
+    let live = LiveSubscriptions(
+        hub: hub, source: .init(store: readerStore, pagePermits: pagePermits), logger: logger,
+        resumeWait: configuration.readYourWritesTimeout
+    )
     let tokens = await TokenService(secret: configuration.jwtSecret)
 
     let routes = RouteContext(

@@ -32,6 +32,12 @@ extension EventStore {
         try await client.execute(SafeHeadStatement(), logger: logger).first ?? 0
     }
 
+    /// The newest event id in the store, final or not (0 when empty): an id a client may have
+    /// been sent by any process is at most this.
+    public func newestPosition() async throws -> Int64 {
+        try await client.execute(NewestPositionStatement(), logger: logger).first ?? 0
+    }
+
     private static func page<Rows: AsyncSequence>(from rows: Rows, after: Int64, limit: Int) async throws -> ReadAllPage
     where Rows.Element == ReadAllStatement.Row {
         var events: [RecordedEvent] = []

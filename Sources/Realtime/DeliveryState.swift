@@ -62,6 +62,8 @@ public enum CloseReason: Sendable, Equatable {
 /// (in order) and whether to close, and the shell (``LiveConnection``) only carries it out.
 ///
 /// Rules:
+/// - a topic is followed before it is authorized (see ``LiveSubscriptions``); until then nothing
+///   of it is sent, typing included, and its held events wait for the verdict;
 /// - live events go out in id order, each once, whatever number of the connection's topics it
 ///   matches;
 /// - while a subscription replays from the store, every live event for the connection is held,
@@ -74,6 +76,8 @@ struct DeliveryState {
     struct Subscription: Equatable {
         var topic: Topic
         var privateRoom: Bool
+        /// Whether the caller may read it: nothing is sent before.
+        var authorized: Bool
     }
 
     typealias Outbound = LiveConnection.Outbound
@@ -110,15 +114,34 @@ struct DeliveryState {
     /// authorization is still to come (``authorized(_:privateRoom:)``); nothing is sent before.
     mutating func beginReplay(_ topics: [RoutingKey: Topic]) {
         guard !isClosing else { return }
-        for (key, topic) in topics { subscriptions[key] = Subscription(topic: topic, privateRoom: false) }
+        for (key, topic) in topics { subscriptions[key] = Subscription(topic: topic, privateRoom: false, authorized: false) }
         replaying.formUnion(topics.keys)
         if held == nil { held = [] }
     }
 
-    /// Records what authorization found: whether the topic is a private room (whose
+    /// Records that the caller may read the topic, and whether it is a private room (whose
     /// subscription ends when the user leaves it).
     mutating func authorized(_ key: RoutingKey, privateRoom: Bool) {
         subscriptions[key]?.privateRoom = privateRoom
+        subscriptions[key]?.authorized = true
+    }
+
+    /// Whether `key` is followed and authorized (a topic the caller was refused, or that was
+    /// revoked or unsubscribed since, is not).
+    func isAuthorized(_ key: RoutingKey) -> Bool { subscriptions[key]?.authorized == true }
+
+    /// Sends, ahead of the running replay, the held events up to `mark` of the topics that were
+    /// live before it: the hub chose their recipients before the new topics followed, and
+    /// delivered them only meanwhile. They precede the replay's `caught_up`, as they would have
+    /// had the hub been quicker.
+    mutating func releaseEarlier(upTo mark: Int64) -> Step {
+        guard let waiting = held else { return Step() }
+        var step = Step()
+        held = waiting.filter { replaying.contains($0.key) || $0.event.position > mark }
+        for (event, key) in waiting where !replaying.contains(key) && event.position <= mark && !isClosing {
+            send(event, via: key, into: &step)
+        }
+        return step
     }
 
     /// Ends the replay at `replayedUpTo` (the hub's position when the connection followed):
@@ -163,7 +186,7 @@ struct DeliveryState {
     }
 
     mutating func typing(topic: Topic, from sender: String, state typing: String, via key: RoutingKey) -> Step {
-        guard !isClosing, subscriptions[key] != nil else { return Step() }
+        guard !isClosing, isAuthorized(key) else { return Step() }
         return Step(send: [.typing(topic: topic, user: sender, state: typing)])
     }
 
@@ -180,7 +203,7 @@ struct DeliveryState {
     }
 
     private mutating func send(_ event: FeedEvent, via key: RoutingKey, into step: inout Step) {
-        guard let subscription = subscriptions[key], event.position > lastLive else { return }
+        guard let subscription = subscriptions[key], subscription.authorized, event.position > lastLive else { return }
         lastLive = event.position
         step.send.append(.event(topic: subscription.topic, event))
         if subscription.privateRoom, let departure = event.departure, departure.user == user {

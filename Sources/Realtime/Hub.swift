@@ -14,9 +14,22 @@ public final class Hub: Sendable {
         var presence = PresenceRoster()
         var connections: [ConnectionID: LiveConnection] = [:]
         var nextID: UInt64 = 0
-        /// Tasks waiting for ``start(at:)``, by a number of their own.
-        var startWaiters: [UInt64: CheckedContinuation<Void, Never>] = [:]
-        var cancelledWaiters: Set<UInt64> = []
+        /// The newest event id every recipient has been handed (nil before ``start(at:)``): the
+        /// hub chooses recipients under its lock but delivers outside it, so this trails
+        /// ``RoutingTable/position`` while a batch is on its way.
+        var delivered: Int64?
+        /// Tasks waiting for ``delivered`` to reach a position, by a number of their own; the
+        /// continuation is nil until the task suspends. A waiter missing here is done waiting.
+        var waiters: [UInt64: (position: Int64, continuation: CheckedContinuation<Void, Never>?)] = [:]
+
+        func hasDelivered(through position: Int64) -> Bool { delivered.map { $0 >= position } ?? false }
+
+        /// Takes the waiters whose position has been delivered.
+        mutating func readyWaiters() -> [CheckedContinuation<Void, Never>] {
+            let ready = waiters.filter { hasDelivered(through: $0.value.position) }
+            for id in ready.keys { waiters[id] = nil }
+            return ready.values.compactMap(\.continuation)
+        }
     }
 
     private let state = Mutex(State())
@@ -32,18 +45,23 @@ public final class Hub: Sendable {
     /// Connections the routing table still routes to.
     var routedConnectionCount: Int { state.withLock { $0.table.connectionCount } }
 
-    /// Tasks waiting for the start (tests watch it).
-    var startWaiterCount: Int { state.withLock { $0.startWaiters.count } }
+    /// Tasks waiting for the hub to start or to deliver up to a position (tests watch it).
+    var startWaiterCount: Int { state.withLock { $0.waiters.count } }
 
     /// Starts where the log is when the process starts: earlier events are served by replay.
     /// Connections waiting to follow go on.
     public func start(at position: Int64) {
-        let waiters = state.withLock { state in
+        let ready = state.withLock { state in
             state.table.start(at: position)
-            defer { state.startWaiters = [:] }
-            return Array(state.startWaiters.values)
+            state.delivered = max(state.delivered ?? position, position)
+            return state.readyWaiters()
         }
-        for waiter in waiters { waiter.resume() }
+        for waiter in ready { waiter.resume() }
+    }
+
+    /// Whether every event up to `position` has been handed to the connections it was routed to.
+    public func hasDelivered(through position: Int64) -> Bool {
+        state.withLock { $0.hasDelivered(through: position) }
     }
 
     /// A new connection for `user` whose items go to `sink`, known to the hub until
@@ -93,7 +111,7 @@ public final class Hub: Sendable {
             }
             if let position { return position }
             guard state.withLock({ $0.connections[connection.id] != nil }) else { throw CancellationError() }
-            await waitForStart()
+            _ = await waitUntilDelivered(through: .min)
         }
     }
 
@@ -124,6 +142,11 @@ public final class Hub: Sendable {
             if !keys.isEmpty { unfollow.append((connection, keys)) }
         }
         forget(unfollow)
+        let ready = state.withLock { state in
+            state.delivered = max(state.delivered ?? 0, events[events.count - 1].position)
+            return state.readyWaiters()
+        }
+        for waiter in ready { waiter.resume() }
         // Once per batch, not per delivery: the fan-out path stays free of shared counters.
         if !deliveries.isEmpty { Self.deliveries.increment(by: deliveries.count) }
     }
@@ -183,30 +206,51 @@ public final class Hub: Sendable {
         forget(unfollow)
     }
 
-    private func waitForStart() async {
-        let waiter = state.withLock { state in
+    /// Waits until the hub has started and handed every event up to `position` to its
+    /// recipients, at most `timeout` (nil: as long as it takes), or until the task is cancelled.
+    /// - Returns: whether it has.
+    func waitUntilDelivered(through position: Int64, timeout: Duration? = nil) async -> Bool {
+        let waiter = state.withLock { state -> UInt64? in
+            guard !state.hasDelivered(through: position) else { return nil }
             state.nextID += 1
+            state.waiters[state.nextID] = (position, nil)
             return state.nextID
         }
+        guard let waiter else { return true }
+        guard let timeout else {
+            await wait(waiter)
+            return hasDelivered(through: position)
+        }
+        await withTaskGroup(of: Void.self) { group in
+            group.addTask { await self.wait(waiter) }
+            group.addTask {
+                try? await Task.sleep(for: timeout)
+                self.abandon(waiter)
+            }
+            await group.next()
+            group.cancelAll()
+        }
+        return hasDelivered(through: position)
+    }
+
+    private func wait(_ waiter: UInt64) async {
         await withTaskCancellationHandler {
             await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
-                let resumeNow = state.withLock { state -> Bool in
-                    if state.table.position != nil || state.cancelledWaiters.remove(waiter) != nil { return true }
-                    state.startWaiters[waiter] = continuation
-                    return false
+                let waiting = state.withLock { state -> Bool in
+                    guard state.waiters[waiter] != nil else { return false }
+                    state.waiters[waiter]?.continuation = continuation
+                    return true
                 }
-                if resumeNow { continuation.resume() }
+                if !waiting { continuation.resume() }
             }
         } onCancel: {
-            let continuation = state.withLock { state in
-                guard let continuation = state.startWaiters.removeValue(forKey: waiter) else {
-                    // Not waiting yet: tell the waiter not to (once started, it will not wait anyway).
-                    if state.table.position == nil { state.cancelledWaiters.insert(waiter) }
-                    return nil as CheckedContinuation<Void, Never>?
-                }
-                return continuation
-            }
-            continuation?.resume()
+            abandon(waiter)
         }
+    }
+
+    /// Ends a wait early (cancelled, or out of time), whether or not it has suspended yet.
+    private func abandon(_ waiter: UInt64) {
+        let continuation = state.withLock { $0.waiters.removeValue(forKey: waiter)?.continuation }
+        continuation?.resume()
     }
 }

@@ -61,6 +61,15 @@ public final class LiveConnection: Sendable {
         state.withLock { $0.authorized(key, privateRoom: privateRoom) }
     }
 
+    /// Whether `key` is followed and authorized here (a replay skips the topics that are not).
+    func isAuthorized(_ key: RoutingKey) -> Bool {
+        state.withLock { $0.isAuthorized(key) }
+    }
+
+    func releaseEarlier(upTo position: Int64) -> [RoutingKey] {
+        state.withLock { carryOut($0.releaseEarlier(upTo: position), state: &$0) }
+    }
+
     func endReplay(upTo position: Int64) -> [RoutingKey] {
         state.withLock { carryOut($0.endReplay(upTo: position), state: &$0) }
     }

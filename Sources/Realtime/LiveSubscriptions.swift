@@ -13,13 +13,18 @@ public struct LiveSubscriptions: Sendable {
         var room: @Sendable (_ id: String) async throws -> RoomState?
         /// Events matching `filter` after `after` and at most `upTo`, in id order, at most `limit`.
         var events: @Sendable (_ after: Int64, _ upTo: Int64, _ filter: EventFilter, _ limit: Int) async throws -> [RecordedEvent]
+        /// The newest event id in the store (nil: not known, so a `since` is never refused as
+        /// past the log).
+        var newest: (@Sendable () async throws -> Int64)?
 
         public init(
             room: @escaping @Sendable (String) async throws -> RoomState?,
-            events: @escaping @Sendable (Int64, Int64, EventFilter, Int) async throws -> [RecordedEvent]
+            events: @escaping @Sendable (Int64, Int64, EventFilter, Int) async throws -> [RecordedEvent],
+            newest: (@Sendable () async throws -> Int64)? = nil
         ) {
             self.room = room
             self.events = events
+            self.newest = newest
         }
 
         /// Reads from `store`, each read in a short-lived task: the connection's own task stays
@@ -38,6 +43,7 @@ public struct LiveSubscriptions: Sendable {
                     return try await pagePermits.withPermit { try await store.readRange(after: after, upTo: upTo, filter: filter, limit: limit) }
                 }
             }
+            newest = { try await inShortLivedTask { try await store.newestPosition() } }
         }
     }
 
@@ -46,12 +52,16 @@ public struct LiveSubscriptions: Sendable {
     let logger: Logger
     /// Events per replay page.
     let pageSize: Int
+    /// How long a subscription whose `since` this process has not seen yet waits for it
+    /// (contract section 10: 2 s, as `min_event_id`).
+    let resumeWait: Duration
 
-    public init(hub: Hub, source: Source, logger: Logger, pageSize: Int = 500) {
+    public init(hub: Hub, source: Source, logger: Logger, pageSize: Int = 500, resumeWait: Duration = .seconds(2)) {
         self.hub = hub
         self.source = source
         self.logger = logger
         self.pageSize = pageSize
+        self.resumeWait = resumeWait
     }
 
     public init(hub: Hub, store: EventStore, logger: Logger, pageSize: Int = 500) {
@@ -86,71 +96,158 @@ public struct LiveSubscriptions: Sendable {
     public enum Refusal: Error, Sendable, Equatable {
         case unknownTopic(String)
         case forbidden(String)
+
+        /// What it says to the client.
+        public var detail: String {
+            switch self { case .unknownTopic(let detail), .forbidden(let detail): detail }
+        }
     }
 
-    /// Checks each topic against contract section 2.
-    public func authorize(_ topics: [Topic], user: String, isStaff: Bool) async throws -> [Grant] {
-        var grants: [Grant] = []
+    /// A topic a subscribe asked for and did not get.
+    public struct RefusedTopic: Sendable, Equatable {
+        public var topic: Topic
+        public var refusal: Refusal
+
+        public init(topic: Topic, refusal: Refusal) {
+            self.topic = topic
+            self.refusal = refusal
+        }
+    }
+
+    /// The topics a subscribe grants and those it refuses (contract section 10: a multi-topic
+    /// subscribe grants what the caller may read and refuses only the rest).
+    public struct Authorization: Sendable {
+        public var grants: [Grant] = []
+        public var refused: [RefusedTopic] = []
+    }
+
+    /// Why a subscribe as a whole failed.
+    public enum SubscribeError: Error, Sendable, Equatable {
+        /// Every topic was refused.
+        case nothingGranted([RefusedTopic])
+        /// `since` is above the newest event id in the store: a client error.
+        case sinceBeyondTheLog(since: Int64, newest: Int64)
+        /// This process has not seen `since` yet, and did not within the wait: try again (or
+        /// another process).
+        case sinceNotYetSeen(Int64)
+
+        /// What it says to the client.
+        public var detail: String {
+            switch self {
+            case .nothingGranted(let refused): refused.map { "\($0.topic): \($0.refusal.detail)" }.joined(separator: "; ")
+            case .sinceBeyondTheLog(let since, let newest): "event \(since) does not exist: the newest event id is \(newest)"
+            case .sinceNotYetSeen(let since): "this server has not reached event \(since) yet: retry (here or on another server)"
+            }
+        }
+    }
+
+    /// Checks each topic against contract section 2: the ones the caller may read are granted,
+    /// the others refused.
+    public func authorize(_ topics: [Topic], user: String, isStaff: Bool) async throws -> Authorization {
+        var authorization = Authorization()
         for topic in topics {
             let key = RoutingKey(topic, user: user, isStaff: isStaff)
             switch topic {
             case .room(let id):
-                guard let room = try await source.room(id) else { throw Refusal.unknownTopic("room \(id) does not exist") }
-                guard Room.canRead(room, user: user) else { throw Refusal.forbidden("room \(id) is private") }
-                grants.append(Grant(topic: topic, key: key, privateRoom: room.visibility == .private,
+                guard let room = try await source.room(id) else {
+                    authorization.refused.append(RefusedTopic(topic: topic, refusal: .unknownTopic("room \(id) does not exist")))
+                    continue
+                }
+                guard Room.canRead(room, user: user) else {
+                    authorization.refused.append(RefusedTopic(topic: topic, refusal: .forbidden("room \(id) is private")))
+                    continue
+                }
+                authorization.grants.append(Grant(topic: topic, key: key, privateRoom: room.visibility == .private,
                                     filter: EventFilter(streams: [StreamName.room(id)])))
             case .orders where isStaff:
-                grants.append(Grant(topic: topic, key: key, privateRoom: false,
+                authorization.grants.append(Grant(topic: topic, key: key, privateRoom: false,
                                     filter: EventFilter(categories: [StreamName.orderCategory])))
             case .orders:
-                grants.append(Grant(topic: topic, key: key, privateRoom: false,
+                authorization.grants.append(Grant(topic: topic, key: key, privateRoom: false,
                                     filter: EventFilter(categoryField: (StreamName.orderCategory, "customer_id", user))))
             case .notifications:
-                grants.append(Grant(topic: topic, key: key, privateRoom: false,
-                                    filter: EventFilter(streams: [StreamName.notifications(forUser: user)])))
+                authorization.grants.append(Grant(topic: topic, key: key, privateRoom: false,
+                                                  filter: EventFilter(streams: [StreamName.notifications(forUser: user)])))
             }
         }
-        return grants
+        return authorization
+    }
+
+    /// Returns once this process has published every event up to `since` to its live
+    /// connections (contract section 10): a client that resumes from an id it got from a
+    /// process that is ahead must not be sent live what it has seen. Waits at most
+    /// ``resumeWait``.
+    /// - Throws: ``SubscribeError/sinceBeyondTheLog(since:newest:)`` when no event has that id
+    ///   yet, ``SubscribeError/sinceNotYetSeen(_:)`` when the wait ran out, or `CancellationError`.
+    public func waitUntilSeen(_ since: Int64) async throws {
+        guard !hub.hasDelivered(through: since) else { return }
+        if let newest = try await source.newest?(), since > newest {
+            throw SubscribeError.sinceBeyondTheLog(since: since, newest: newest)
+        }
+        guard await hub.waitUntilDelivered(through: since, timeout: resumeWait) else {
+            try Task.checkCancellation()
+            throw SubscribeError.sinceNotYetSeen(since)
+        }
     }
 
     /// Subscribes `connection` to `topics`, in this order:
-    /// 1. the hub routes the topics here and says up to where the store must replay them (the
+    /// 1. with `since`, waits until this process has seen it (``waitUntilSeen(_:)``);
+    /// 2. the hub routes the topics here and says up to where the store must replay them (the
     ///    high-water mark); live events are held from now on;
-    /// 2. the topics are authorized, *after* following: a member who leaves a private room
+    /// 3. events up to the mark that the hub chose for this connection's other topics before it
+    ///    followed, and delivers only now, are awaited and sent (they come before the replay);
+    /// 4. the topics are authorized, *after* following: a member who leaves a private room
     ///    meanwhile either is refused here or receives their departure live, which ends the
-    ///    subscription; authorizing first would leave a window where the departure is missed;
-    /// 3. `granted` runs (the WebSocket's `subscribed` frame);
-    /// 4. with `since`, every matching event after it and up to the mark is replayed through
-    ///    `replay`, a page at a time, in id order across the topics, each event once;
-    /// 5. `caughtUp` runs with the mark (the WebSocket's `caught_up` frame);
-    /// 6. the held live events after the mark are released, in id order across the topics, so
+    ///    subscription; authorizing first would leave a window where the departure is missed.
+    ///    Until a topic is authorized nothing of it is sent, typing included; refused topics are
+    ///    dropped with what they held;
+    /// 5. `record` keeps the grants where the transport needs them and may refuse some (the
+    ///    caller's rights changed meanwhile); with nothing granted, the subscribe throws
+    ///    ``SubscribeError/nothingGranted(_:)``;
+    /// 6. `granted` runs (the WebSocket's `subscribed` frame);
+    /// 7. with `since`, every matching event after it and up to the mark is replayed through
+    ///    `replay`, a page at a time, in id order across the topics, each event once (a topic
+    ///    unsubscribed meanwhile is skipped from the next page on);
+    /// 8. `caughtUp` runs with the mark (the WebSocket's `caught_up` frame);
+    /// 9. the held live events after the mark are released, in id order across the topics, so
     ///    they reach the client after everything written above;
-    /// A refusal or an error undoes the subscription (other topics' held events are released).
-    /// - Returns: the grants and the high-water mark: every replayed id is at most it, every later
-    ///   live id above it.
+    /// 10. the user counts as present in the rooms, and gets their lists at the next flush.
+    /// An error undoes the subscription (other topics' held events are released).
+    /// - Returns: the grants, the refused topics and the high-water mark: every replayed id is
+    ///   at most it, every later live id above it (and above `since`).
     public func subscribe(
         _ connection: LiveConnection, to topics: [Topic], user: String, isStaff: Bool, since: Int64?,
-        granted: ([Grant]) async throws -> Void = { _ in },
+        record: ([Grant]) -> [RefusedTopic] = { _ in [] },
+        granted: (Authorization) async throws -> Void = { _ in },
         replay: ([Replayed]) async throws -> Void,
         caughtUp: (Int64) async throws -> Void = { _ in }
-    ) async throws -> (grants: [Grant], highWater: Int64) {
+    ) async throws -> (grants: [Grant], refused: [RefusedTopic], highWater: Int64) {
+        if let since { try await waitUntilSeen(since) }
         let keys = topics.map { RoutingKey($0, user: user, isStaff: isStaff) }
         connection.beginReplay(Dictionary(zip(keys, topics), uniquingKeysWith: { first, _ in first }))
         do {
             let highWater = try await hub.follow(connection, keys: keys)
-            let grants = try await authorize(topics, user: user, isStaff: isStaff)
-            for grant in grants { connection.authorized(grant.key, privateRoom: grant.privateRoom) }
-            try await granted(grants)
+            guard await hub.waitUntilDelivered(through: highWater) else { throw CancellationError() }
+            hub.unfollow(connection, keys: connection.releaseEarlier(upTo: highWater))
+            var authorization = try await authorize(topics, user: user, isStaff: isStaff)
+            let vetoed = record(authorization.grants)
+            authorization.refused += vetoed
+            authorization.grants.removeAll { grant in vetoed.contains { $0.topic == grant.topic } }
+            let refusedKeys = keys.filter { key in !authorization.grants.contains { $0.key == key } }
+            hub.unfollow(connection, keys: refusedKeys)
+            connection.remove(refusedKeys)
+            guard !authorization.grants.isEmpty else { throw SubscribeError.nothingGranted(authorization.refused) }
+            for grant in authorization.grants { connection.authorized(grant.key, privateRoom: grant.privateRoom) }
+            try await granted(authorization)
             if let since {
                 let started = ContinuousClock.now
-                let replayed = try await replayRange(after: since, upTo: highWater, of: grants, to: connection, replay)
+                let replayed = try await replayRange(after: since, upTo: highWater, of: authorization.grants, to: connection, replay)
                 Self.recordReplay(events: replayed, took: ContinuousClock.now - started)
             }
-            try await caughtUp(max(highWater, since ?? 0))
+            try await caughtUp(highWater)
             hub.unfollow(connection, keys: connection.endReplay(upTo: highWater))
-            // 7. the user counts as present in the rooms, and gets their lists at the next flush.
-            hub.markPresent(connection, keys: grants.map(\.key))
-            return (grants, max(highWater, since ?? 0))
+            hub.markPresent(connection, keys: authorization.grants.map(\.key))
+            return (authorization.grants, authorization.refused, highWater)
         } catch {
             hub.unfollow(connection, keys: keys)
             connection.remove(keys)
@@ -180,9 +277,11 @@ public struct LiveSubscriptions: Sendable {
         // A connection closed meanwhile (too slow, shutting down) stops replaying.
         while after < highWater, connection.closeReason == nil {
             let page = try await source.events(after, highWater, filter, pageSize)
+            // A topic unsubscribed meanwhile (an `auth` frame with fewer rights) is not sent on.
+            let current = grants.filter { connection.isAuthorized($0.key) }
             // An event of several granted topics is sent once, on the first one.
             let replayed = page.compactMap { event in
-                grants.first(where: { $0.covers(event) }).map { Replayed(topic: $0.topic, event: event) }
+                current.first(where: { $0.covers(event) }).map { Replayed(topic: $0.topic, event: event) }
             }
             if !replayed.isEmpty { try await replay(replayed) }
             sent += replayed.count

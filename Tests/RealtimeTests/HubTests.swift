@@ -154,7 +154,8 @@ import Testing
     @Test func aRefusedTopicLeavesNothingRouted() async {
         let (hub, _, live) = setUp(rooms: [("secret", .private, ["ann"])])
         let (connection, sink) = hub.connectReadable(user: "bob")
-        await #expect(throws: LiveSubscriptions.Refusal.forbidden("room secret is private")) {
+        let refused = LiveSubscriptions.RefusedTopic(topic: .room("secret"), refusal: .forbidden("room secret is private"))
+        await #expect(throws: LiveSubscriptions.SubscribeError.nothingGranted([refused])) {
             try await live.subscribe(connection, to: [.room("secret")], user: "bob", isStaff: false, since: nil) { _ in }
         }
         #expect(hub.routedConnectionCount == 0)

@@ -23,11 +23,17 @@ struct StreamRoutes: Sendable {
             let caller = try context.requireCaller()
             let topics = try Self.topics(request.uri.queryParameters.get("topics"), limit: maxTopics)
             // EventSource reconnects with its original URL plus Last-Event-ID: the header wins.
-            let since = try request.headers[HTTPField.Name("Last-Event-ID")!].map { try QueryParameters.eventID($0, field: "Last-Event-ID") }
+            let lastEventID = request.headers[HTTPField.Name("Last-Event-ID")!]
+            let since = try lastEventID.map { try QueryParameters.eventID($0, field: "Last-Event-ID") }
                 ?? QueryParameters.optionalEventID(request, "since")
             // Refusals answer 403/422 before the stream starts; `subscribe` authorizes again once
             // the hub routes the topics here (a member may leave in between).
-            _ = try await live.authorizeForAPI(topics, caller: caller)
+            try await live.authorizeForAPI(topics, caller: caller)
+            // So does a `since` past the log (422) or one this process has not reached in time
+            // (503): a stream's status cannot change once it has started.
+            if let since {
+                try await live.waitUntilSeenForAPI(since, field: lastEventID == nil ? "since" : "Last-Event-ID")
+            }
             let slot = try slots.take(for: caller.user)
             let headers: HTTPFields = [
                 .contentType: "text/event-stream; charset=utf-8",
@@ -78,7 +84,7 @@ struct StreamRoutes: Sendable {
     ) async throws {
         try await pendingWrite.timing { try await writer.write(ByteBuffer(string: "retry: 2000\n\n")) }
         do {
-            _ = try await live.subscribe(connection, to: topics, user: caller.user, isStaff: caller.isStaff, since: since) { page in
+            let subscription = try await live.subscribe(connection, to: topics, user: caller.user, isStaff: caller.isStaff, since: since) { page in
                 // A page of the replay, one write.
                 var buffer = ByteBuffer()
                 for replayed in page {
@@ -87,10 +93,13 @@ struct StreamRoutes: Sendable {
                 }
                 try await pendingWrite.timing { try await writer.write(buffer) }
             }
-        } catch let refusal as LiveSubscriptions.Refusal {
-            // Refused after the 200 (the caller left a private room meanwhile): say so and end.
-            let detail = switch refusal { case .unknownTopic(let detail), .forbidden(let detail): detail }
-            try await writer.write(ByteBuffer(string: ": subscription refused: \(detail)\n\n"))
+            // Refused after the 200 (the caller left a private room meanwhile): say so, and go
+            // on with the rest.
+            if !subscription.refused.isEmpty {
+                try await writer.write(ByteBuffer(string: subscription.refused.map { ": subscription refused: \($0.refusal.detail)\n\n" }.joined()))
+            }
+        } catch LiveSubscriptions.SubscribeError.nothingGranted(let refused) {
+            try await writer.write(ByteBuffer(string: refused.map { ": subscription refused: \($0.refusal.detail)\n\n" }.joined()))
             return
         }
         // Keep-alives, and the end of the stream when the token expires: timers on the
@@ -133,33 +142,45 @@ struct StreamRoutes: Sendable {
 }
 
 extension LiveSubscriptions {
-    /// ``authorize(_:user:isStaff:)`` with refusals as the API's errors: an unknown room is 422
-    /// (an unknown topic), a private room the caller is not in is 403.
-    func authorizeForAPI(_ topics: [Topic], caller: Caller) async throws -> [Grant] {
-        try await Self.refusalsAsAPIErrors {
-            try await authorize(topics, user: caller.user, isStaff: caller.isStaff)
+    /// ``authorize(_:user:isStaff:)`` for a stream, which is all or nothing (contract section
+    /// 5): the first refused topic answers, an unknown room with 422, a private room with 403.
+    func authorizeForAPI(_ topics: [Topic], caller: Caller) async throws {
+        if let refused = try await authorize(topics, user: caller.user, isStaff: caller.isStaff).refused.first {
+            throw refused.refusal.apiError
         }
     }
 
-    /// ``subscribe(_:to:user:isStaff:since:granted:replay:caughtUp:)`` with refusals as the API's errors.
-    func subscribeForAPI(
-        _ connection: LiveConnection, to topics: [Topic], caller: Caller, since: Int64?,
-        granted: ([Grant]) async throws -> Void, replay: ([Replayed]) async throws -> Void,
-        caughtUp: (Int64) async throws -> Void
-    ) async throws -> (grants: [Grant], highWater: Int64) {
-        try await Self.refusalsAsAPIErrors {
-            try await subscribe(connection, to: topics, user: caller.user, isStaff: caller.isStaff, since: since,
-                                granted: granted, replay: replay, caughtUp: caughtUp)
-        }
-    }
-
-    private static func refusalsAsAPIErrors<T>(_ body: () async throws -> T) async throws -> T {
+    /// ``waitUntilSeen(_:)`` with its errors as the API's: 422 on `field`, or 503.
+    func waitUntilSeenForAPI(_ since: Int64, field: String) async throws {
         do {
-            return try await body()
-        } catch Refusal.unknownTopic(let detail) {
-            throw APIError.validation(field: "topics", detail)
-        } catch Refusal.forbidden(let detail) {
-            throw APIError.forbidden(detail)
+            try await waitUntilSeen(since)
+        } catch let error as SubscribeError {
+            throw error.apiError(sinceField: field)
+        }
+    }
+}
+
+extension LiveSubscriptions.Refusal {
+    /// The contract's error code: an unknown room is a validation failure (as an unknown
+    /// topic), a private room is forbidden.
+    var code: String { apiError.code }
+
+    var apiError: APIError {
+        switch self {
+        case .unknownTopic(let detail): .validation(field: "topics", detail)
+        case .forbidden(let detail): .forbidden(detail)
+        }
+    }
+}
+
+extension LiveSubscriptions.SubscribeError {
+    /// - Parameter sinceField: where the client gave its resume point (`since`, `Last-Event-ID`).
+    func apiError(sinceField: String) -> APIError {
+        switch self {
+        case .nothingGranted(let refused):
+            refused.first?.refusal.apiError ?? .forbidden("no topic granted")
+        case .sinceBeyondTheLog: .validation(field: sinceField, detail)
+        case .sinceNotYetSeen: .unavailable(detail, retryAfter: 1)
         }
     }
 }

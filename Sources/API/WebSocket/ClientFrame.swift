@@ -92,8 +92,12 @@ enum ServerFrame {
 
     static func topics(_ topics: [Topic]) -> String { "[" + topics.map { jsonString($0.description) }.joined(separator: ",") + "]" }
 
-    static func subscribed(_ ref: String?, _ topics: [Topic]) -> String {
-        #"{"type":"subscribed"\#(Self.ref(ref)),"topics":\#(Self.topics(topics))}"#
+    /// `refused` (contract section 10) is left out when empty.
+    static func subscribed(_ ref: String?, _ topics: [Topic], refused: [LiveSubscriptions.RefusedTopic] = []) -> String {
+        let refusedList = refused.isEmpty ? "" : #","refused":["# + refused.map { refused in
+            #"{"topic":\#(jsonString(refused.topic.description)),"code":"\#(refused.refusal.code)","message":\#(jsonString(refused.refusal.detail))}"#
+        }.joined(separator: ",") + "]"
+        return #"{"type":"subscribed"\#(Self.ref(ref)),"topics":\#(Self.topics(topics))\#(refusedList)}"#
     }
 
     static func unsubscribed(_ ref: String?, _ topics: [Topic]) -> String {
@@ -125,7 +129,12 @@ enum ServerFrame {
 
     static func pong(_ ref: String?) -> String { #"{"type":"pong"\#(Self.ref(ref))}"# }
 
-    static func error(_ ref: String?, code: String, message: String) -> String {
-        #"{"type":"error"\#(Self.ref(ref)),"code":\#(jsonString(code)),"message":\#(jsonString(message))}"#
+    /// - Parameters:
+    ///   - topics: the subscriptions the error refuses or ends (contract section 10).
+    ///   - retryAfter: seconds to wait before asking again (`unavailable`).
+    static func error(_ ref: String?, code: String, message: String, topics: [Topic]? = nil, retryAfter: Int? = nil) -> String {
+        let topicList = topics.map { #","topics":\#(Self.topics($0))"# } ?? ""
+        let retry = retryAfter.map { #","retry_after":\#($0)"# } ?? ""
+        return #"{"type":"error"\#(Self.ref(ref)),"code":\#(jsonString(code)),"message":\#(jsonString(message))\#(topicList)\#(retry)}"#
     }
 }

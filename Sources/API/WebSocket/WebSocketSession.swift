@@ -209,16 +209,29 @@ struct WebSocketSession: Sendable {
             // Subscribing again to a topic starts it afresh from the new `since`.
             let again = state.values.withLock { values in topics.compactMap { values.grants.removeValue(forKey: $0) } }
             live.unsubscribe(connection, from: again)
-            _ = try await live.subscribeForAPI(connection, to: topics, caller: caller, since: since) { grants in
-                state.values.withLock { values in for grant in grants { values.grants[grant.topic] = grant } }
-                state.sink.writeReply(ServerFrame.subscribed(ref, topics))
-            } replay: { page in
-                try await state.sink.writeReplay(page.map {
-                    ByteBuffer(string: FeedEvent.webSocketFrame(topic: $0.topic, envelopeJSON: $0.event.envelopeJSON))
-                })
-            } caughtUp: { highWater in
-                // Written before the held live events are released: they follow it.
-                state.sink.writeReply(ServerFrame.caughtUp(ref, eventID: highWater))
+            do {
+                _ = try await live.subscribe(
+                    connection, to: topics, user: caller.user, isStaff: caller.isStaff, since: since,
+                    record: { grants in Self.record(grants, in: state) },
+                    granted: { authorization in
+                        state.sink.writeReply(ServerFrame.subscribed(ref, authorization.grants.map(\.topic), refused: authorization.refused))
+                    },
+                    replay: { page in
+                        try await state.sink.writeReplay(page.map {
+                            ByteBuffer(string: FeedEvent.webSocketFrame(topic: $0.topic, envelopeJSON: $0.event.envelopeJSON))
+                        })
+                    },
+                    caughtUp: { highWater in
+                        // Written before the held live events are released: they follow it.
+                        state.sink.writeReply(ServerFrame.caughtUp(ref, eventID: highWater))
+                    }
+                )
+            } catch {
+                // Nothing of this subscribe stays recorded (a topic granted, then a replay that failed).
+                state.values.withLock { values in for topic in topics { values.grants[topic] = nil } }
+                guard let refusal = error as? LiveSubscriptions.SubscribeError else { throw error }
+                let problem = refusal.apiError(sinceField: "since")
+                state.sink.writeReply(ServerFrame.error(ref, code: problem.code, message: refusal.detail, topics: topics, retryAfter: problem.retryAfter))
             }
         case .unsubscribe(let ref, let topics):
             let grants = state.values.withLock { values in topics.compactMap { values.grants.removeValue(forKey: $0) } }
@@ -255,12 +268,29 @@ struct WebSocketSession: Sendable {
             live.unsubscribe(connection, from: dropped)
             for grant in dropped {
                 state.sink.writeReply(ServerFrame.error(
-                    nil, code: "forbidden", message: "the new token is not staff's: unsubscribed from \(grant.topic)"
+                    nil, code: "forbidden", message: "the new token is not staff's: unsubscribed from \(grant.topic)", topics: [grant.topic]
                 ))
             }
             state.sink.writeReply(ServerFrame.ack(ref))
         case .ping(let ref):
             state.sink.writeReply(ServerFrame.pong(ref))
+        }
+    }
+
+    /// Keeps a subscribe's grants, checked against the caller as it is now: an `auth` frame
+    /// with fewer rights may have arrived while the subscribe was authorized with the old ones,
+    /// and it could not drop a grant that was not recorded yet.
+    private static func record(_ grants: [LiveSubscriptions.Grant], in state: State) -> [LiveSubscriptions.RefusedTopic] {
+        state.values.withLock { values in
+            var refused: [LiveSubscriptions.RefusedTopic] = []
+            for grant in grants {
+                if grant.requiresStaff, !values.caller.isStaff {
+                    refused.append(.init(topic: grant.topic, refusal: .forbidden("the connection's token is no longer staff's")))
+                } else {
+                    values.grants[grant.topic] = grant
+                }
+            }
+            return refused
         }
     }
 

@@ -69,3 +69,13 @@ struct SafeHeadStatement: PostgresPreparedStatement {
     func makeBindings() throws -> PostgresBindings { PostgresBindings() }
     func decodeRow(_ row: PostgresRow) throws -> Row { try row.decode(Row.self) }
 }
+
+/// The newest event id committed so far (a read of the primary key's last entry).
+struct NewestPositionStatement: PostgresPreparedStatement {
+    static let name = "tl_newest_position"
+    static let sql = "SELECT coalesce(max(position), 0) FROM events"
+    typealias Row = Int64
+
+    func makeBindings() throws -> PostgresBindings { PostgresBindings() }
+    func decodeRow(_ row: PostgresRow) throws -> Row { try row.decode(Row.self) }
+}
