@@ -182,12 +182,18 @@ import WSClient
                 )
             }
             let token = try await server.token("alice")
-            // Replay covers what the server's feed has read; wait until it has read the history.
-            try await server.client.ws("/v1/ws?access_token=\(token)") { inbound, outbound, _ in
-                var frames = FrameReader(inbound)
-                try await outbound.write(.text(#"{"type":"subscribe","ref":"s","topics":["room:\#(room)"],"since":"\#(history)"}"#))
-                _ = try await frames.until { $0.chatText == "old \(history)" }
-                try await outbound.close(.normalClosure, reason: nil)
+            // Replay covers what the server's feed has read; wait until it has read the history
+            // (a subscribe from an id the feed has not reached is `unavailable` after 2 s: ask again).
+            try await withHangGuard {
+                try await server.client.ws("/v1/ws?access_token=\(token)") { inbound, outbound, _ in
+                    var frames = FrameReader(inbound)
+                    let subscribe = #"{"type":"subscribe","ref":"s","topics":["room:\#(room)"],"since":"\#(history)"}"#
+                    try await outbound.write(.text(subscribe))
+                    while let frame = try await frames.next(), frame.chatText != "old \(history)" {
+                        if frame.frameType == "error", frame[member: "code"]?.asString == "unavailable" { try await outbound.write(.text(subscribe)) }
+                    }
+                    try await outbound.close(.normalClosure, reason: nil)
+                }
             }
             try await server.client.ws("/v1/ws?access_token=\(token)") { inbound, outbound, _ in
                 var frames = FrameReader(inbound)

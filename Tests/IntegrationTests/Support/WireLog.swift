@@ -33,6 +33,9 @@ enum WireLog {
         var shape = "ws:\(parsed.frameType ?? "?")"
         if let type = parsed[member: "event"]?[member: "type"]?.asString { shape += ":\(type)" }
         if let code = parsed[member: "code"]?.asString { shape += ":\(code):\(parsed[member: "ref"] == nil)" }
+        // Contract section 10's optional fields make shapes of their own, so the cap keeps them.
+        let optional = switch parsed.frameType { case "subscribed": ["refused"]; case "error": ["topics", "retry_after"]; default: [String]() }
+        for field in optional where parsed[member: field] != nil { shape += ":\(field)" }
         record(shape: shape, ["channel": "websocket", "text": text])
     }
 
