@@ -44,6 +44,8 @@ public struct ChatSession: Sendable {
         case tick(at: ContinuousClock.Instant)
         /// No more input will come (end of a piped stdin): quit once the outbox is empty.
         case inputEnded
+        /// The wait asked for by `Effect.retrySubscription` is over.
+        case subscriptionRetryDue
     }
 
     /// A line for the message area.
@@ -60,6 +62,9 @@ public struct ChatSession: Sendable {
         case openRoom(String)
         case leaveRoom(String)
         case listRooms
+        /// Feed `Input.subscriptionRetryDue` back after this delay: the server has not yet seen
+        /// the event we resume from (`unavailable`) and asked us to try again then.
+        case retrySubscription(after: Duration)
         case quit
     }
 
@@ -83,6 +88,8 @@ public struct ChatSession: Sendable {
     private var debouncer: TypingDebouncer
     /// The ref of the subscribe whose `caught_up` makes the connection live.
     private var subscriptionRef: String?
+    /// Whether the room's subscribe waits out an `unavailable` (`Effect.retrySubscription`).
+    private var retryPending = false
     private var nextRef = 1
     private var inputEnded = false
     /// Whether a connection was ever open: later openings say "reconnected".
@@ -135,6 +142,11 @@ public struct ChatSession: Sendable {
         case .inputEnded:
             inputEnded = true
             return typingEffects(debouncer.stop()) + quitIfDrained()
+        case .subscriptionRetryDue:
+            // Stale if the connection or the room changed meanwhile: those subscribed afresh.
+            guard retryPending, connection.isOpen, let room else { return [] }
+            retryPending = false
+            return [.send(subscribe(room))]
         }
     }
 
@@ -143,6 +155,7 @@ public struct ChatSession: Sendable {
     private mutating func connected() -> [Effect] {
         var effects: [Effect] = wasOpen ? [.show(.notice("reconnected"))] : []
         wasOpen = true
+        retryPending = false
         if let room {
             connection = .subscribing
             effects.append(.send(subscribe(room)))
@@ -159,6 +172,7 @@ public struct ChatSession: Sendable {
         let wasOpen = connection.isOpen
         connection = .connecting
         subscriptionRef = nil
+        retryPending = false
         room?.online = nil
         // Signals in flight are lost with the connection; the server forgets ours in 5 s.
         typing.clear()
@@ -182,6 +196,9 @@ public struct ChatSession: Sendable {
         case .caughtUp(let ref, _) where ref != nil && ref == subscriptionRef:
             connection = .live
             return []
+        case .subscribed(let ref, _, let refused) where ref != nil && ref == subscriptionRef:
+            guard let room, let refusal = refused.first(where: { $0.topic == room.topic }) else { return [] }
+            return stopFollowing(room, because: refusal.message.isEmpty ? refusal.code : refusal.message)
         case .event(let topic, let event) where topic == room?.topic:
             guard room?.timeline.admit(event.id) == true else { return [] }
             switch event {
@@ -213,12 +230,27 @@ public struct ChatSession: Sendable {
         case .ack(let ref?, _):
             outbox.remove(clientMsgID: ref)
             return quitIfDrained()
-        case .error(let ref, let code, let message):
+        case .error(let ref, let code, let message, let topics, let retryAfter):
             if let ref, let post = outbox.remove(clientMsgID: ref) {
                 return [.show(.problem("not sent (\(code): \(message)): \(post.text)"))] + quitIfDrained()
             }
             if let ref, ref == subscriptionRef, let room {
-                return [.show(.problem("cannot follow #\(room.id): \(message)"))]
+                if code == "unavailable" {
+                    // The server process has not seen our resume point yet (we come from one
+                    // that is ahead): ask again when it says, still catching up meanwhile.
+                    subscriptionRef = nil
+                    retryPending = true
+                    return [.retrySubscription(after: retryAfter ?? .seconds(1))]
+                }
+                // Our subscribe asks for the room's topic alone, so a refusal is the room's
+                // (a server before contract section 10 names no topics).
+                return stopFollowing(room, because: message.isEmpty ? code : message)
+            }
+            if ref == nil, !topics.isEmpty {
+                // The server ended subscriptions: ours if it names the room (we are no longer a
+                // member); any other is one we already gave up.
+                guard let room, topics.contains(room.topic) else { return [] }
+                return stopFollowing(room, because: message.isEmpty ? code : message)
             }
             return [.show(.problem("\(code): \(message)"))]
         default:
@@ -246,6 +278,7 @@ public struct ChatSession: Sendable {
         let room = Room(id: id, timeline: timeline)
         self.room = room
         typing.clear()
+        retryPending = false
         if connection.isOpen {
             connection = .subscribing
             effects.append(.send(subscribe(room)))
@@ -262,8 +295,25 @@ public struct ChatSession: Sendable {
         }
         self.room = nil
         subscriptionRef = nil
+        retryPending = false
         typing.clear()
         return effects + [.show(.notice("left #\(id); /join a room to chat again"))]
+    }
+
+    /// The server will not let us follow the room (any more): leave it on our side and say why;
+    /// `/join` asks again.
+    private mutating func stopFollowing(_ room: Room, because reason: String) -> [Effect] {
+        self.room = nil
+        subscriptionRef = nil
+        retryPending = false
+        typing.clear()
+        // No `stopped` signal: the server would refuse it, and it expires a `started` itself.
+        debouncer.reset()
+        if connection == .subscribing { connection = .live }
+        return [
+            .show(.problem("not following #\(room.id): \(reason)")),
+            .show(.notice("/join \(room.id) to try again, /rooms to list the rooms")),
+        ]
     }
 
     private func listed(_ rooms: [RoomSummary]) -> [Effect] {

@@ -2,7 +2,9 @@ import Foundation
 
 /// A server → client WebSocket frame (contract section 6), as far as the chat client cares.
 public enum ServerFrame: Sendable, Equatable {
-    case subscribed(ref: String?, topics: [String])
+    /// `topics` were granted; `refused` are the frame's other topics, each with its reason
+    /// (contract section 10; empty from a server that refuses a whole frame instead).
+    case subscribed(ref: String?, topics: [String], refused: [Refusal] = [])
     case unsubscribed(ref: String?, topics: [String])
     case caughtUp(ref: String?, eventID: Int64)
     case event(topic: String, RoomEvent)
@@ -13,9 +15,36 @@ public enum ServerFrame: Sendable, Equatable {
     case presenceDiff(topic: String, joins: [String], leaves: [String])
     case ack(ref: String?, eventID: Int64?)
     case pong(ref: String?)
-    case error(ref: String?, code: String, message: String)
+    /// A frame that failed (with its `ref`), or a subscription the server ended (without one).
+    /// `topics` names the topics it concerns: a refused subscribe's, or the ones ended
+    /// (contract section 10); `retryAfter` comes with `unavailable`.
+    case error(ref: String?, code: String, message: String, topics: [String] = [], retryAfter: Duration? = nil)
     /// A frame type this client does not know; later server versions may add some.
     case unknown(type: String)
+
+    /// A topic a `subscribe` asked for and did not get.
+    public struct Refusal: Sendable, Equatable {
+        public let topic: String
+        public let code: String
+        public let message: String
+
+        public init(topic: String, code: String, message: String) {
+            self.topic = topic
+            self.code = code
+            self.message = message
+        }
+    }
+
+    /// A refusal as sent; one without a topic says nothing we could act on and is skipped.
+    private struct RawRefusal: Decodable {
+        var topic: String?
+        var code: String?
+        var message: String?
+
+        var refusal: Refusal? {
+            topic.map { Refusal(topic: $0, code: code ?? "", message: message ?? "") }
+        }
+    }
 
     public struct DecodingError: Error, Equatable {
         public let description: String
@@ -34,12 +63,14 @@ public enum ServerFrame: Sendable, Equatable {
             return id
         }
         switch raw.type {
-        case "subscribed": return .subscribed(ref: raw.ref, topics: raw.topics ?? [])
+        case "subscribed": return .subscribed(ref: raw.ref, topics: raw.topics ?? [], refused: (raw.refused ?? []).compactMap(\.refusal))
         case "unsubscribed": return .unsubscribed(ref: raw.ref, topics: raw.topics ?? [])
         case "caught_up": return .caughtUp(ref: raw.ref, eventID: try eventID(raw.event_id))
         case "ack": return .ack(ref: raw.ref, eventID: raw.event_id.flatMap { Int64($0) })
         case "pong": return .pong(ref: raw.ref)
-        case "error": return .error(ref: raw.ref, code: raw.code ?? "", message: raw.message ?? "")
+        case "error":
+            let retryAfter = raw.retry_after.flatMap { $0.isFinite && $0 >= 0 ? Duration.milliseconds(Int64(($0 * 1000).rounded())) : nil }
+            return .error(ref: raw.ref, code: raw.code ?? "", message: raw.message ?? "", topics: raw.topics ?? [], retryAfter: retryAfter)
         case "typing":
             guard let topic = raw.topic, let user = raw.user, let state = raw.state.flatMap(TypingSignal.init(rawValue:)) else {
                 throw DecodingError(description: "typing frame without topic, user or state")
@@ -64,6 +95,8 @@ public enum ServerFrame: Sendable, Equatable {
         var type: String
         var ref: String?
         var topics: [String]?
+        var refused: [RawRefusal]?
+        var retry_after: Double?
         var topic: String?
         var event_id: String?
         var code: String?

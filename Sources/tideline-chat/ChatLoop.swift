@@ -113,6 +113,11 @@ struct ChatLoop {
                         case .openRoom(let room): group.addTask { sink.yield(.session(await open(room))) }
                         case .leaveRoom(let room): group.addTask { sink.yield(.session(await leave(room))) }
                         case .listRooms: group.addTask { sink.yield(.session(await listRooms())) }
+                        case .retrySubscription(let delay):
+                            group.addTask {
+                                guard (try? await Task.sleep(for: delay)) != nil else { return }  // quitting
+                                sink.yield(.session(.subscriptionRetryDue))
+                            }
                         case .quit: quit = true
                         }
                     }

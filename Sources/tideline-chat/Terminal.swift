@@ -32,6 +32,11 @@ enum Terminal {
     /// Ctrl-C as a byte rather than SIGINT) and restores the previous settings afterwards,
     /// whether `body` returns or throws. Signals are turned into a clean quit by the chat loop,
     /// so they also end up here.
+    ///
+    /// Nothing typed is lost on the way in or out: keys typed before the switch, even half a
+    /// line without Enter, stay queued and are read as raw keys (Linux's n_tty hands the
+    /// unfinished canonical line to a non-canonical reader), and keys typed after quitting
+    /// reach the shell. TCSAFLUSH would discard them.
     static func withRawMode<T>(_ body: () async throws -> T) async rethrows -> T {
         var original = termios()
         guard tcgetattr(STDIN_FILENO, &original) == 0 else { return try await body() }
@@ -43,8 +48,9 @@ enum Terminal {
             cc[Int(VMIN)] = 1
             cc[Int(VTIME)] = 0
         }
-        tcsetattr(STDIN_FILENO, TCSAFLUSH, &raw)
-        defer { tcsetattr(STDIN_FILENO, TCSAFLUSH, &original) }
+        tcsetattr(STDIN_FILENO, TCSANOW, &raw)
+        // TCSADRAIN: the screen is tidied (display.finish) before the echo comes back on.
+        defer { tcsetattr(STDIN_FILENO, TCSADRAIN, &original) }
         return try await body()
     }
 }

@@ -75,12 +75,6 @@ struct TidelineChat: AsyncParsableCommand {
             return 1
         }
 
-        var session = ChatSession(me: user)
-        var display: any ChatDisplay = interactive
-            ? TerminalDisplay(formatter: formatter, style: style) : LineDisplay(formatter: formatter)
-        for effect in session.handle(.roomOpened(room: room, joinedAt: opened.joinedAt, history: opened.history)) {
-            if case .show(let output) = effect { display.show(output) }
-        }
         let wsURL = base.replacingOccurrences(of: "https://", with: "wss://").replacingOccurrences(of: "http://", with: "ws://") + "/v1/ws"
         let connection = ChatConnection(
             url: wsURL, tokens: tokens, api: api,
@@ -88,11 +82,20 @@ struct TidelineChat: AsyncParsableCommand {
             logger: Logger(label: "tideline-chat", factory: { _ in SwiftLogNoOpLogHandler() })
         )
         let loop = ChatLoop(api: api, tokens: tokens, connection: connection, interactive: interactive)
-        let outcome = if interactive {
-            await Terminal.withRawMode { await loop.run(session: session, display: display) }
-        } else {
-            await loop.run(session: session, display: display)
+        let room = self.room
+        let start = { () async -> ChatLoop.Outcome in
+            var session = ChatSession(me: user)
+            var display: any ChatDisplay = interactive
+                ? TerminalDisplay(formatter: formatter, style: style) : LineDisplay(formatter: formatter)
+            for effect in session.handle(.roomOpened(room: room, joinedAt: opened.joinedAt, history: opened.history)) {
+                if case .show(let output) = effect { display.show(output) }
+            }
+            return await loop.run(session: session, display: display)
         }
+        // Raw mode before anything is drawn: keys typed while the history prints are neither
+        // echoed into it by the terminal nor lost; the editor shows them on its input line.
+        // (Not before the REST calls above: until the loop reads keys, Ctrl-C must still work.)
+        let outcome = interactive ? await Terminal.withRawMode(start) : await start()
         return outcome == .gaveUp ? 1 : 0
     }
 }

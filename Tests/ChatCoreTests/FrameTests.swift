@@ -35,6 +35,21 @@ import Testing
         #expect(try ServerFrame.decode(#"{"type":"future_thing"}"#) == .unknown(type: "future_thing"))
     }
 
+    @Test func refusedTopicsAndTheTopicsOfErrorsDecode() throws {
+        let subscribed = #"{"type":"subscribed","ref":"1","topics":["room:general"],"refused":[{"topic":"room:secret","code":"forbidden","message":"room secret is private","hint":"new"},{"code":"forbidden"}],"extra":1}"#
+        #expect(try ServerFrame.decode(subscribed) == .subscribed(
+            ref: "1", topics: ["room:general"], refused: [.init(topic: "room:secret", code: "forbidden", message: "room secret is private")]
+        ))
+        let refused = #"{"type":"error","ref":"1","code":"forbidden","message":"room secret is private","topics":["room:secret"]}"#
+        #expect(try ServerFrame.decode(refused) == .error(ref: "1", code: "forbidden", message: "room secret is private", topics: ["room:secret"]))
+        let ended = #"{"type":"error","code":"forbidden","message":"no longer a member: unsubscribed from room:x","topics":["room:x"]}"#
+        #expect(try ServerFrame.decode(ended) == .error(ref: nil, code: "forbidden", message: "no longer a member: unsubscribed from room:x", topics: ["room:x"]))
+        let unavailable = #"{"type":"error","ref":"1","code":"unavailable","message":"not yet","retry_after":1,"topics":["room:a"]}"#
+        #expect(try ServerFrame.decode(unavailable) == .error(ref: "1", code: "unavailable", message: "not yet", topics: ["room:a"], retryAfter: .seconds(1)))
+        let fractional = #"{"type":"error","ref":"1","code":"unavailable","message":"","retry_after":0.25}"#
+        #expect(try ServerFrame.decode(fractional) == .error(ref: "1", code: "unavailable", message: "", retryAfter: .milliseconds(250)))
+    }
+
     @Test func brokenFramesAreErrors() {
         #expect(throws: ServerFrame.DecodingError.self) { try ServerFrame.decode("not json") }
         #expect(throws: ServerFrame.DecodingError.self) { try ServerFrame.decode(#"{"type":"caught_up","ref":"1"}"#) }

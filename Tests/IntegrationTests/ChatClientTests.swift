@@ -1,5 +1,8 @@
+import AsyncHTTPClient
+import Domain
 import EventStore
 import Foundation
+import NIOCore
 import Testing
 
 /// `tideline-chat` end to end: real client processes against a real `tideline serve --dev`.
@@ -92,12 +95,13 @@ import Testing
 /// A `tideline serve --dev` on a database and port of its own, one room name, and the chat
 /// clients started against it. `run` stops them all and drops the database however the test
 /// ends, and prints what the clients said when it failed.
-private final class ChatScene: @unchecked Sendable {
+final class ChatScene: @unchecked Sendable {
     let database: DatabaseURL
     let port: Int
     let room = TestServer.uniqueID("chat")
     private(set) var server: ServerProcess?
     private(set) var clients: [ChatProcess] = []
+    private(set) var terminals: [TerminalChatProcess] = []
 
     private init(database: DatabaseURL, port: Int) {
         self.database = database
@@ -113,6 +117,9 @@ private final class ChatScene: @unchecked Sendable {
             for client in scene.clients {
                 print("client stderr:", client.stderr)
                 print("client output:", ChatProcess.stripANSI(client.stdout))
+            }
+            for terminal in scene.terminals {
+                print("client terminal:", terminal.screen)
             }
             await scene.tearDown(serverSignal: SIGKILL)
             throw error
@@ -141,8 +148,30 @@ private final class ChatScene: @unchecked Sendable {
         return client
     }
 
+    /// Starts `tideline-chat` for `user` in the scene's room on a pseudo-terminal of the test's
+    /// own, with `typedAhead` already typed at it before the process starts.
+    func terminalClient(_ user: String, typedAhead: String) throws -> TerminalChatProcess {
+        let client = try TerminalChatProcess(user: user, room: room, port: port, typedAhead: typedAhead)
+        terminals.append(client)
+        return client
+    }
+
+    /// The texts of the room's newest messages, oldest first, as any reader gets them over REST.
+    func messageTexts() async throws -> [String] {
+        var mint = HTTPClientRequest(url: "http://127.0.0.1:\(port)/v1/auth/token")
+        mint.method = .POST
+        mint.headers.add(name: "Content-Type", value: "application/json")
+        mint.body = .bytes(ByteBuffer(string: #"{"user":"reader"}"#))
+        let minted = try await testHTTPClient.execute(mint, timeout: .seconds(30))
+        let answer = try JSONDecoder().decode(JSONValue.self, from: Data(buffer: try await minted.body.collect(upTo: 1 << 16)))
+        let token = answer[member: "token"]?.asString ?? ""
+        let page = try await ConcurrentClient.get(port: port, path: "/v1/rooms/\(room)/messages", token: token)
+        return page.body[member: "messages"]?.asArray.compactMap { $0[member: "text"]?.asString } ?? []
+    }
+
     private func tearDown(serverSignal: Int32) async {
         for client in clients { await client.stop() }
+        for terminal in terminals { await terminal.stop() }
         if let server {
             server.kill(serverSignal)
             _ = await server.waitForExit()

@@ -1,6 +1,6 @@
-// The WebSocket: one per tab, for the open room and the orders table. It subscribes each topic
-// with its own resume point, resumes after a reconnect without a gap, reconnects with backoff,
-// and notices a dead network with a heartbeat (docs/connections.md).
+// The WebSocket: one per tab, for the open room and the orders table. It resumes every watched
+// topic after a reconnect without a gap (subscriptions.js), reconnects with backoff, and notices
+// a dead network with a heartbeat (docs/connections.md).
 
 import { $ } from './dom.js';
 import { Backoff } from './backoff.js';
@@ -10,13 +10,8 @@ import { api } from './rest.js';
 import { renewOrEnd } from './token-renewal.js';
 import { outbox } from './outbox.js';
 import { updateComposer } from './composer.js';
+import { subscribeAll, subscriptionError, subscriptionsLost, topicFrame } from './subscriptions.js';
 
-/**
- * Topics are subscribed one per `subscribe` frame, each with its own resume point: a refused
- * subscribe is all-or-nothing, and a room we may no longer read must not take `orders` with
- * it. Events are matched to their subscription by topic, and each topic keeps the id it has
- * processed so that a replay never delivers anything twice.
- */
 export const live = {
   socket: null,
   state: 'signed-out',
@@ -27,7 +22,7 @@ export const live = {
   heartbeatTimer: null,
   awaitingPong: false,
   nextRef: 1,
-  /** topic → {since: number|null, ref, ready, caughtUp, handler} */
+  /** topic → {since: number|null, ref, ready, caughtUp, handler}: see subscriptions.js */
   topics: new Map(),
   /** ref → {resolve, reject} for frames that get an ack */
   replies: new Map(),
@@ -64,7 +59,7 @@ export function connect() {
   socket.addEventListener('open', () => {
     opened = true;
     setConnectionState('catching-up', 'Catching up…');
-    for (const topic of live.topics.keys()) subscribe(topic);
+    subscribeAll();
     if (live.topics.size === 0) becameLive();
     startHeartbeat();
   });
@@ -95,82 +90,15 @@ export function request(frame) {
   });
 }
 
-/** Start receiving a topic from `since` (null: live only); `handler(kind, frame)` gets its frames. */
-export function watchTopic(topic, since, handler) {
-  live.topics.set(topic, { since, ref: null, ready: false, caughtUp: false, handler });
-  if (live.socket && live.socket.readyState === WebSocket.OPEN) {
-    if (live.state === 'live') setConnectionState('catching-up', 'Catching up…');
-    subscribe(topic);
-  }
-}
-
-export function unwatchTopic(topic) {
-  if (!live.topics.delete(topic)) return;
-  send({ type: 'unsubscribe', ref: String(live.nextRef++), topics: [topic] });
-  if (live.state === 'catching-up' && allCaughtUp()) becameLive();
-}
-
-function subscribe(topic) {
-  const entry = live.topics.get(topic);
-  entry.ref = String(live.nextRef++);
-  entry.ready = false;
-  entry.caughtUp = false;
-  const frame = { type: 'subscribe', ref: entry.ref, topics: [topic] };
-  if (entry.since !== null) frame.since = String(entry.since);
-  send(frame);
-}
-
-function allCaughtUp() {
-  for (const entry of live.topics.values()) if (!entry.caughtUp) return false;
-  return true;
-}
-
-function becameLive() {
+/** Every watched topic has caught up (or there is none): what arrives now is live. */
+export function becameLive() {
   live.backoff.reset();
   setConnectionState('live', 'Live');
   outbox.pump();
 }
 
-function entryForRef(ref) {
-  for (const [topic, entry] of live.topics) if (entry.ref === ref) return [topic, entry];
-  return [null, null];
-}
-
 function handleFrame(frame) {
   switch (frame.type) {
-    case 'subscribed': {
-      // From here on, this topic's frames belong to the new subscription; anything before it
-      // was an older one's and is ignored.
-      const [, entry] = entryForRef(frame.ref);
-      if (entry) entry.ready = true;
-      break;
-    }
-    case 'event': {
-      const entry = live.topics.get(frame.topic);
-      if (!entry || !entry.ready || !frame.event) return;
-      const id = Number(frame.event.id);
-      if (entry.since !== null && id <= entry.since) return; // seen already
-      entry.since = id;
-      entry.handler('event', frame.event);
-      break;
-    }
-    case 'caught_up': {
-      const [topic, entry] = entryForRef(frame.ref);
-      if (!entry) return;
-      entry.caughtUp = true;
-      // Everything up to the high-water mark has been delivered: resume from there.
-      entry.since = Math.max(entry.since ?? 0, Number(frame.event_id));
-      entry.handler('caught_up', frame);
-      if (topic && live.state !== 'live' && allCaughtUp()) becameLive();
-      break;
-    }
-    case 'typing':
-    case 'presence':
-    case 'presence_diff': {
-      const entry = live.topics.get(frame.topic);
-      if (entry && entry.ready) entry.handler(frame.type, frame);
-      break;
-    }
     case 'ack':
     case 'pong': {
       const reply = live.replies.get(frame.ref);
@@ -180,38 +108,23 @@ function handleFrame(frame) {
       break;
     }
     case 'error':
-      handleErrorFrame(frame);
+      if (!replyError(frame) && !subscriptionError(frame) && frame.code !== 'rate_limited') {
+        showAlert(`The server refused a request: ${frame.message || frame.code}`);
+      }
       break;
     default:
-      break; // unsubscribed, and frame types a newer server may add
+      topicFrame(frame); // subscribed, event, caught_up, …; frame types a newer server may add are ignored
+      break;
   }
 }
 
-function handleErrorFrame(frame) {
+/** An `error` answering a frame that waits for its reply (post, auth, ping); false otherwise. */
+function replyError(frame) {
   const reply = frame.ref && live.replies.get(frame.ref);
-  if (reply) {
-    live.replies.delete(frame.ref);
-    reply.reject(Object.assign(new Error(frame.message || frame.code), { code: frame.code }));
-    return;
-  }
-  const [topic, entry] = frame.ref ? entryForRef(frame.ref) : [null, null];
-  if (entry) {
-    // The subscribe was refused (a private room we left, a room that is gone).
-    live.topics.delete(topic);
-    entry.handler('refused', frame);
-    if (allCaughtUp() && live.state === 'catching-up') becameLive();
-    return;
-  }
-  // Without a ref: a subscription the server ended (left a private room), or frames dropped
-  // by the rate limit. The message names the topic.
-  const ended = /unsubscribed from (\S+)/.exec(frame.message || '');
-  if (ended) {
-    const gone = live.topics.get(ended[1]);
-    live.topics.delete(ended[1]);
-    if (gone) gone.handler('refused', frame);
-    return;
-  }
-  if (frame.code !== 'rate_limited') showAlert(`The server refused a request: ${frame.message || frame.code}`);
+  if (!reply) return false;
+  live.replies.delete(frame.ref);
+  reply.reject(Object.assign(new Error(frame.message || frame.code), { code: frame.code }));
+  return true;
 }
 
 /** The socket closed or failed: decide whether and when to come back (docs/connections.md). */
@@ -220,7 +133,7 @@ function socketGone(code, reason, opened) {
   stopHeartbeat();
   for (const reply of live.replies.values()) reply.reject(new Error('connection lost'));
   live.replies.clear();
-  for (const entry of live.topics.values()) { entry.ready = false; entry.caughtUp = false; entry.handler('disconnected'); }
+  subscriptionsLost();
   outbox.connectionLost();
   if (live.signedOut || !session) return;
 

@@ -5,7 +5,7 @@ import { randomId } from './identifiers.js';
 import { showAlert } from './alerts.js';
 import { isStaff, session } from './session.js';
 import { read, query, api, ApiError } from './rest.js';
-import { watchTopic } from './live-connection.js';
+import { watchTopic } from './subscriptions.js';
 
 export const orders = {
   byId: new Map(),

@@ -5,7 +5,7 @@ import { $ } from './dom.js';
 import { IDENTIFIER } from './identifiers.js';
 import { showAlert } from './alerts.js';
 import { api, ApiError } from './rest.js';
-import { unwatchTopic } from './live-connection.js';
+import { unwatchTopic } from './subscriptions.js';
 import { chat, roomTopic } from './chat-state.js';
 import { loadRooms, openRoom, resetConversation } from './chat.js';
 import { typingOut } from './typing-presence.js';
