@@ -94,6 +94,9 @@ struct ChatAPI: Sendable {
         }
     }
 
+    /// How long a read answered 503 is asked again before the client gives up.
+    static let readRetryLimit: Duration = .seconds(30)
+
     private func request<Answer: Decodable>(
         _ method: HTTPMethod, _ path: String, token: String?, json: (any Encodable)? = nil
     ) async throws(Failure) -> Answer {
@@ -108,14 +111,25 @@ struct ChatAPI: Sendable {
                 throw Failure(status: nil, code: nil, detail: "cannot encode the request: \(error)")
             }
         }
-        let status: Int
-        let body: ByteBuffer
-        do {
-            let response = try await http.execute(request, timeout: .seconds(10))
-            status = Int(response.status.code)
-            body = try await response.body.collect(upTo: 4 << 20)
-        } catch {
-            throw Failure(status: nil, code: nil, detail: "cannot reach \(server): \(error)")
+        var status: Int
+        var body: ByteBuffer
+        // A read the server cannot answer yet (503: the read model lags the log, contract
+        // section 4) is asked again when it says, for up to `readRetryLimit`: a busy server
+        // at start-up is no reason to quit.
+        let giveUpAt = ContinuousClock.now + Self.readRetryLimit
+        while true {
+            let retryAfter: Int?
+            do {
+                let response = try await http.execute(request, timeout: .seconds(10))
+                status = Int(response.status.code)
+                retryAfter = response.headers.first(name: "Retry-After").flatMap { Int($0) }
+                body = try await response.body.collect(upTo: 4 << 20)
+            } catch {
+                throw Failure(status: nil, code: nil, detail: "cannot reach \(server): \(error)")
+            }
+            let wait = Duration.seconds(max(1, retryAfter ?? 1))
+            guard method == .GET, status == 503, ContinuousClock.now + wait < giveUpAt else { break }
+            do { try await Task.sleep(for: wait) } catch { break }
         }
         guard (200..<300).contains(status) else {
             let problem = try? JSONDecoder().decode(Problem.self, from: Data(body.readableBytesView))
