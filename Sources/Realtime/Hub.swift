@@ -46,7 +46,7 @@ public final class Hub: Sendable {
     var routedConnectionCount: Int { state.withLock { $0.table.connectionCount } }
 
     /// Tasks waiting for the hub to start or to deliver up to a position (tests watch it).
-    var startWaiterCount: Int { state.withLock { $0.waiters.count } }
+    var waiterCount: Int { state.withLock { $0.waiters.count } }
 
     /// Starts where the log is when the process starts: earlier events are served by replay.
     /// Connections waiting to follow go on.

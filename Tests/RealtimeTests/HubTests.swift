@@ -82,7 +82,7 @@ import Testing
             }.highWater
         }
         // The process learns the head (20) after the client asked to resume from 5.
-        while hub.startWaiterCount == 0 { await Task.yield() }
+        while hub.waiterCount == 0 { await Task.yield() }
         hub.start(at: 20)
         #expect(try await subscribing.value == 20)
         #expect(replayed.withLock { $0 } == Array(6...20))

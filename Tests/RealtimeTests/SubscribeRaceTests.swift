@@ -44,7 +44,7 @@ import Testing
         }
         // The subscription has either followed the hub or is waiting for it to reach 9; then
         // the process sees events 7 to 9.
-        while hub.routedConnectionCount == 0, hub.startWaiterCount == 0 { await Task.yield() }
+        while hub.routedConnectionCount == 0, hub.waiterCount == 0 { await Task.yield() }
         hub.publish((7...9).map { Events.message($0, room: "a") })
         _ = try await subscribing.value
         hub.publish([Events.message(10, room: "a")])
@@ -83,7 +83,7 @@ import Testing
                                             replay: { _ in }, caughtUp: { _ in _ = bobSink.enqueue([.keepAlive]) }).highWater
         }
         // Until the subscription has finished, or waits for the hub's delivery to catch up.
-        while !finished.withLock({ $0 }), hub.startWaiterCount == 0 { await Task.yield() }
+        while !finished.withLock({ $0 }), hub.waiterCount == 0 { await Task.yield() }
         gate.release()
         #expect(try await subscribing.value == 2)
         while !published.withLock({ $0 }) { await Task.yield() }
