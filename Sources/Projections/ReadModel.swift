@@ -29,6 +29,9 @@ public struct ReadModel: Sendable {
     /// - With neither bound: the newest `limit`. With `after`: the first `limit` after it.
     ///   With `before`: the newest `limit` before it. (Callers give at most one bound.)
     public func messages(room: String, before: Int64?, after: Int64?, limit: Int) async throws -> MessagePage {
+        // Read before the messages: a resume point newer than the page would skip what the
+        // page missed; an older one only repeats what a client drops by id.
+        let lastEventID = try await all(RoomLastEventQuery(room: room)).first ?? 0
         var messages = if let after {
             try await all(MessagesAfterQuery(room: room, after: after, limit: limit))
         } else {
@@ -41,7 +44,7 @@ public struct ReadModel: Sendable {
         {
             nextBefore = oldest
         }
-        return MessagePage(messages: messages, nextBefore: nextBefore)
+        return MessagePage(messages: messages, nextBefore: nextBefore, lastEventID: lastEventID)
     }
 
     // MARK: Orders

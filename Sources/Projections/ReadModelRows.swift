@@ -6,6 +6,8 @@ public struct RoomRow: Sendable, Equatable {
     public var visibility: String
     public var memberCount: Int
     public var lastEventID: Int64
+    /// Whether the caller who asked is a member (contract section 10).
+    public var isMember: Bool
 }
 
 public struct MessageRow: Sendable, Equatable {
@@ -20,6 +22,9 @@ public struct MessagePage: Sendable, Equatable {
     public var messages: [MessageRow]
     /// The page's oldest event id when older messages exist, else nil.
     public var nextBefore: Int64?
+    /// The room's newest event id when the page was read (contract section 10): a client that
+    /// shows this page resumes from it.
+    public var lastEventID: Int64
 }
 
 public struct OrderRow: Sendable, Equatable {

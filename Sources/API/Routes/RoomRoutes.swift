@@ -68,7 +68,8 @@ extension RouteContext {
             let rooms = found.prefix(limit)
             return try JSONResponse.make(.ok, RoomList(
                 rooms: rooms.map {
-                    .init(roomId: $0.roomID, name: $0.name, visibility: $0.visibility, memberCount: $0.memberCount, lastEventId: String($0.lastEventID))
+                    .init(roomId: $0.roomID, name: $0.name, visibility: $0.visibility, memberCount: $0.memberCount,
+                          lastEventId: String($0.lastEventID), member: $0.isMember)
                 },
                 nextAfter: found.count > limit ? rooms.last?.roomID : nil
             ))
@@ -100,7 +101,8 @@ extension RouteContext {
                 messages: page.messages.map {
                     .init(messageId: $0.messageID, eventId: String($0.eventID), author: $0.author, text: $0.text, occurredAt: $0.occurredAt)
                 },
-                nextBefore: page.nextBefore.map(String.init)
+                nextBefore: page.nextBefore.map(String.init),
+                lastEventId: String(page.lastEventID)
             ))
         }
     }
@@ -162,6 +164,8 @@ struct RoomList: Encodable {
         var visibility: String
         var memberCount: Int
         var lastEventId: String
+        /// Whether the caller is a member: a public room can be read without joining it.
+        var member: Bool
     }
 
     var rooms: [Room]
@@ -187,12 +191,14 @@ struct MessageList: Encodable {
 
     var messages: [Message]
     var nextBefore: String?
+    var lastEventId: String
 
     func encode(to encoder: any Encoder) throws {
         var container = encoder.container(keyedBy: CodingKeys.self)
         try container.encode(messages, forKey: .messages)
         try container.encode(nextBefore, forKey: .nextBefore) // null when nothing older exists
+        try container.encode(lastEventId, forKey: .lastEventId)
     }
 
-    enum CodingKeys: String, CodingKey { case messages, nextBefore }
+    enum CodingKeys: String, CodingKey { case messages, nextBefore, lastEventId }
 }

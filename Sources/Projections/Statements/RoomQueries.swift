@@ -8,11 +8,10 @@ struct RoomsVisibleQuery: PostgresPreparedStatement {
     static let name = "tl_rooms_visible"
     static let bindingDataTypes: [PostgresDataType] = [.text, .text, .int8]
     static let sql = """
-        SELECT r.room_id, r.name, r.visibility, r.member_count, r.last_event_id
+        SELECT r.room_id, r.name, r.visibility, r.member_count, r.last_event_id, m.user_id IS NOT NULL AS member
         FROM rooms r
-        WHERE r.room_id > $1
-          AND (r.visibility = 'public'
-               OR EXISTS (SELECT 1 FROM room_members m WHERE m.room_id = r.room_id AND m.user_id = $2))
+        LEFT JOIN room_members m ON m.room_id = r.room_id AND m.user_id = $2
+        WHERE r.room_id > $1 AND (r.visibility = 'public' OR m.user_id IS NOT NULL)
         ORDER BY r.room_id
         LIMIT $3
         """
@@ -25,8 +24,8 @@ struct RoomsVisibleQuery: PostgresPreparedStatement {
     }
 
     func decodeRow(_ row: PostgresRow) throws -> RoomRow {
-        let (id, name, visibility, members, last) = try row.decode((String, String, String, Int, Int64).self)
-        return RoomRow(roomID: id, name: name, visibility: visibility, memberCount: members, lastEventID: last)
+        let (id, name, visibility, members, last, member) = try row.decode((String, String, String, Int, Int64, Bool).self)
+        return RoomRow(roomID: id, name: name, visibility: visibility, memberCount: members, lastEventID: last, isMember: member)
     }
 }
 
@@ -66,6 +65,17 @@ struct MessagesBeforeQuery: PostgresPreparedStatement {
     }
 
     func decodeRow(_ row: PostgresRow) throws -> MessageRow { try MessageRow(row) }
+}
+
+/// A room's newest event id in the read model (0 when the room is not there yet).
+struct RoomLastEventQuery: PostgresPreparedStatement {
+    static let name = "tl_room_last_event"
+    static let bindingDataTypes: [PostgresDataType] = [.text]
+    static let sql = "SELECT last_event_id FROM rooms WHERE room_id = $1"
+    var room: String
+
+    func makeBindings() throws -> PostgresBindings { PostgresBindings(binding: room) }
+    func decodeRow(_ row: PostgresRow) throws -> Int64 { try row.decode(Int64.self) }
 }
 
 /// Whether a room has a message before an event id (a page's `next_before`).
