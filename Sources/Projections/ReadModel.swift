@@ -61,7 +61,18 @@ public struct ReadModel: Sendable {
         return try await all(AllOrdersQuery(after: after ?? 0, limit: limit))
     }
 
+    /// Orders before `before` (nil: from the newest), newest first: the customer's own, or
+    /// everyone's when `customer` is nil.
+    public func orders(customer: String?, before: Int64?, limit: Int) async throws -> [OrderRow] {
+        try await all(OrdersBeforeQuery(customer: customer, before: before ?? .max, limit: limit))
+    }
+
     // MARK: Notifications
+
+    /// How many of the user's notifications are unread (all of them, not a page's).
+    public func unreadNotificationCount(user: String) async throws -> Int64 {
+        try await all(UnreadCountQuery(user: user)).first ?? 0
+    }
 
     /// The user's notifications, newest first, at most `limit`.
     public func notifications(user: String, unreadOnly: Bool, limit: Int) async throws -> [NotificationRow] {

@@ -43,4 +43,60 @@ import Testing
             #expect(older["last_event_id"]?.asString == posted)
         }
     }
+
+    @Test func ordersPageNewestFirstWithBefore() async throws {
+        try await TestServer.run { server in
+            let customer = TestServer.uniqueID("cus")
+            var ids: [String] = []
+            for _ in 1...5 {
+                let reply = try await server.post("/v1/orders", as: customer, json: SubscribeRulesTests.order)
+                #expect(reply.status == .created)
+                ids.append(try #require(reply.string("event_id")))
+            }
+            // Another customer's order is not in this customer's pages.
+            #expect(try await server.post("/v1/orders", as: "someone-else", json: SubscribeRulesTests.order).status == .created)
+            func page(_ query: String) async throws -> TestServer.Reply {
+                try await server.get("/v1/orders?\(query)&min_event_id=\(ids[4])", as: customer)
+            }
+            let newest = try await page("before=&limit=2")
+            #expect(newest.status == .ok)
+            #expect(newest.array("orders").compactMap { $0[member: "event_id"]?.asString } == [ids[4], ids[3]])
+            #expect(newest["next_before"]?.asString == ids[3])
+            #expect(newest["next_after"] == nil)
+            let older = try await page("before=\(ids[3])&limit=2")
+            #expect(older.array("orders").compactMap { $0[member: "event_id"]?.asString } == [ids[2], ids[1]])
+            let oldest = try await page("before=\(ids[1])&limit=2")
+            #expect(oldest.array("orders").compactMap { $0[member: "event_id"]?.asString } == [ids[0]])
+            #expect(oldest["next_before"]?.isNull == true)
+            // `after` keeps its meaning; both at once is a client error.
+            let first = try await page("after=0&limit=2")
+            #expect(first.array("orders").compactMap { $0[member: "event_id"]?.asString } == [ids[0], ids[1]])
+            #expect(first["next_after"]?.asString == ids[1])
+            expectValidation(try await page("before=&after=0"), field: "before")
+            expectValidation(try await page("before=x"), field: "before")
+        }
+    }
+
+    @Test func theNotificationListCountsEveryUnreadNotification() async throws {
+        try await TestServer.run { server in
+            let user = TestServer.uniqueID("reader")
+            var last = ""
+            for n in 1...3 {
+                let sent = try await server.post(
+                    "/v1/notifications", as: "ops", staff: true, json: #"{"user_id":"\#(user)","kind":"announcement","content":"n\#(n)"}"#
+                )
+                #expect(sent.status == .created)
+                last = try #require(sent.string("event_id"))
+            }
+            let all = try await server.get("/v1/notifications?min_event_id=\(last)", as: user)
+            #expect(all["unread_count"]?.asInt == 3)
+            let first = try #require(all.array("notifications").last?[member: "notification_id"]?.asString)
+            let read = try await server.post("/v1/notifications/\(first)/read", as: user)
+            let readAt = try #require(read.string("event_id"))
+            let unread = try await server.get("/v1/notifications?unread=true&min_event_id=\(readAt)", as: user)
+            #expect(unread.array("notifications").count == 2)
+            #expect(unread["unread_count"]?.asInt == 2)
+            #expect(try await server.get("/v1/notifications?min_event_id=\(readAt)", as: user)["unread_count"]?.asInt == 2)
+        }
+    }
 }

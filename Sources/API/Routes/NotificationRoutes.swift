@@ -27,10 +27,11 @@ extension RouteContext {
             let caller = try context.requireCaller()
             let unreadOnly = try QueryParameters.bool(request, "unread")
             let rows = try await readModel.notifications(user: caller.user, unreadOnly: unreadOnly, limit: 200)
+            let unread = try await readModel.unreadNotificationCount(user: caller.user)
             return try JSONResponse.make(.ok, NotificationList(notifications: rows.map {
                 .init(notificationId: $0.notificationID, kind: $0.kind, content: $0.content, relatedEventId: $0.relatedEventID,
                       read: $0.read, eventId: String($0.eventID), occurredAt: $0.occurredAt)
-            }))
+            }, unreadCount: unread))
         }
         group.post("notifications/:notification_id/read") { request, context in
             let caller = try context.requireCaller()
@@ -81,4 +82,6 @@ struct NotificationList: Encodable {
     }
 
     var notifications: [Notification]
+    /// All of the caller's unread notifications, not only this page's (contract section 10).
+    var unreadCount: Int64
 }

@@ -35,14 +35,28 @@ extension RouteContext {
         }
         group.get("orders") { request, context in
             let caller = try context.requireCaller()
-            let after = try QueryParameters.optionalEventID(request, "after")
+            let customer = caller.isStaff ? nil : caller.user
             let limit = try QueryParameters.limit(request, range: 1...500, defaultValue: 100)
-            // One more than asked tells whether another page follows.
-            let found = try await readModel.orders(customer: caller.isStaff ? nil : caller.user, after: after, limit: limit + 1)
+            // `before` (contract section 10) pages newest first; empty means from the newest.
+            if let rawBefore = request.uri.queryParameters.get("before") {
+                guard request.uri.queryParameters.get("after") == nil else {
+                    throw APIError.validation(field: "before", "give before or after, not both")
+                }
+                let before = rawBefore.isEmpty ? nil : try QueryParameters.eventID(rawBefore, field: "before")
+                // One more than asked tells whether another page follows.
+                let found = try await readModel.orders(customer: customer, before: before, limit: limit + 1)
+                let orders = found.prefix(limit)
+                return try JSONResponse.make(.ok, OrderList(
+                    orders: try orders.map(OrderView.init),
+                    next: .before(found.count > limit ? orders.last.map { String($0.eventID) } : nil)
+                ))
+            }
+            let after = try QueryParameters.optionalEventID(request, "after")
+            let found = try await readModel.orders(customer: customer, after: after, limit: limit + 1)
             let orders = found.prefix(limit)
             return try JSONResponse.make(.ok, OrderList(
                 orders: try orders.map(OrderView.init),
-                nextAfter: found.count > limit ? orders.last.map { String($0.eventID) } : nil
+                next: .after(found.count > limit ? orders.last.map { String($0.eventID) } : nil)
             ))
         }
     }
@@ -75,14 +89,24 @@ struct OrderView: Encodable {
 }
 
 struct OrderList: Encodable {
+    /// Where the next page starts: `next_after` when paging oldest first, `next_before` when
+    /// paging newest first; null on the last page.
+    enum Next {
+        case after(String?)
+        case before(String?)
+    }
+
     var orders: [OrderView]
-    var nextAfter: String?
+    var next: Next
 
     func encode(to encoder: any Encoder) throws {
         var container = encoder.container(keyedBy: CodingKeys.self)
         try container.encode(orders, forKey: .orders)
-        try container.encode(nextAfter, forKey: .nextAfter)
+        switch next {
+        case .after(let id): try container.encode(id, forKey: .nextAfter)
+        case .before(let id): try container.encode(id, forKey: .nextBefore)
+        }
     }
 
-    enum CodingKeys: String, CodingKey { case orders, nextAfter }
+    enum CodingKeys: String, CodingKey { case orders, nextAfter, nextBefore }
 }

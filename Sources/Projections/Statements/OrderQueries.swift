@@ -52,6 +52,41 @@ struct AllOrdersQuery: PostgresPreparedStatement {
     func decodeRow(_ row: PostgresRow) throws -> OrderRow { try OrderRow(row) }
 }
 
+/// Orders before an event id, newest first: a customer's own, or everyone's when the customer
+/// is null (staff).
+struct OrdersBeforeQuery: PostgresPreparedStatement {
+    static let name = "tl_orders_before"
+    static let bindingDataTypes: [PostgresDataType] = [.text, .int8, .int8]
+    static let sql = """
+        SELECT \(OrderRow.columns) FROM orders
+        WHERE ($1::text IS NULL OR customer_id = $1) AND event_id < $2 ORDER BY event_id DESC LIMIT $3
+        """
+    var customer: String?
+    var before: Int64
+    var limit: Int
+
+    func makeBindings() throws -> PostgresBindings {
+        var bindings = PostgresBindings()
+        bindings.append(customer)  // NULL: everyone's
+        bindings.append(before)
+        bindings.append(Int64(limit))
+        return bindings
+    }
+
+    func decodeRow(_ row: PostgresRow) throws -> OrderRow { try OrderRow(row) }
+}
+
+/// How many of a user's notifications are unread.
+struct UnreadCountQuery: PostgresPreparedStatement {
+    static let name = "tl_notifications_unread"
+    static let bindingDataTypes: [PostgresDataType] = [.text]
+    static let sql = "SELECT count(*) FROM notifications WHERE user_id = $1 AND NOT read"
+    var user: String
+
+    func makeBindings() throws -> PostgresBindings { PostgresBindings(binding: user) }
+    func decodeRow(_ row: PostgresRow) throws -> Int64 { try row.decode(Int64.self) }
+}
+
 /// A user's notifications, newest first, all or only the unread ones.
 struct NotificationsQuery: PostgresPreparedStatement {
     static let name = "tl_notifications"
