@@ -61,7 +61,8 @@ extension Room {
         _ = try member(actor, of: state, roomId: roomId)
         return [
             .messagePosted(
-                MessagePosted(roomId: roomId, messageId: messageId, author: actor, text: c.text, clientMsgId: clientMsgId))
+                MessagePosted(roomId: roomId, messageId: messageId, author: actor, text: c.text, clientMsgId: clientMsgId,
+                              clientMsgIdGenerated: c.clientMsgId == nil))
         ]
     }
 

@@ -16,6 +16,8 @@ public struct MessageRow: Sendable, Equatable {
     public var author: String
     public var text: String
     public var occurredAt: String
+    /// The client's own `client_msg_id`, nil when the client gave none (contract section 10).
+    public var clientMsgID: String?
 }
 
 public struct MessagePage: Sendable, Equatable {

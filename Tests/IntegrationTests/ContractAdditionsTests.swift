@@ -99,4 +99,25 @@ import Testing
             #expect(try await server.get("/v1/notifications?min_event_id=\(readAt)", as: user)["unread_count"]?.asInt == 2)
         }
     }
+
+    /// A message posted without `client_msg_id` answers null there (its event says the server
+    /// generated the stored id); one posted with it answers it.
+    @Test func messageEntriesCarryTheClientsOwnIDOrNull() async throws {
+        try await TestServer.run { server in
+            let room = TestServer.uniqueID("room")
+            try await server.createRoom(room, by: "ann")
+            let given = try await server.postMessage("mine", in: room, by: "ann", clientMsgID: "c-42")
+            let generated = try await server.post("/v1/rooms/\(room)/messages", as: "ann", json: #"{"text":"no id"}"#)
+            let last = try #require(generated.string("event_id"))
+            let page = try await server.get("/v1/rooms/\(room)/messages?min_event_id=\(last)", as: "ann")
+            let entries = page.array("messages")
+            #expect(entries.count == 2)
+            #expect(entries.first?[member: "event_id"]?.asString == given.string("event_id"))
+            #expect(entries.first?[member: "client_msg_id"]?.asString == "c-42")
+            #expect(entries.last?[member: "client_msg_id"]?.isNull == true, "\(page.text)")
+            // The event says so; a client's own id carries no flag.
+            let events = try await server.allEvents(through: last).filter { $0[member: "type"]?.asString == "chat.message_posted" }
+            #expect(events.map { $0[member: "data"]?[member: "client_msg_id_generated"]?.asBool } == [nil, true])
+        }
+    }
 }

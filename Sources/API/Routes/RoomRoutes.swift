@@ -99,7 +99,8 @@ extension RouteContext {
             let page = try await readModel.messages(room: roomID, before: before, after: after, limit: limit)
             return try JSONResponse.make(.ok, MessageList(
                 messages: page.messages.map {
-                    .init(messageId: $0.messageID, eventId: String($0.eventID), author: $0.author, text: $0.text, occurredAt: $0.occurredAt)
+                    .init(messageId: $0.messageID, eventId: String($0.eventID), author: $0.author, text: $0.text,
+                          occurredAt: $0.occurredAt, clientMsgId: $0.clientMsgID)
                 },
                 nextBefore: page.nextBefore.map(String.init),
                 lastEventId: String(page.lastEventID)
@@ -187,6 +188,20 @@ struct MessageList: Encodable {
         var author: String
         var text: String
         var occurredAt: String
+        /// The client's own id, null when it gave none.
+        var clientMsgId: String?
+
+        func encode(to encoder: any Encoder) throws {
+            var container = encoder.container(keyedBy: CodingKeys.self)
+            try container.encode(messageId, forKey: .messageId)
+            try container.encode(eventId, forKey: .eventId)
+            try container.encode(author, forKey: .author)
+            try container.encode(text, forKey: .text)
+            try container.encode(occurredAt, forKey: .occurredAt)
+            try container.encode(clientMsgId, forKey: .clientMsgId) // null, not absent
+        }
+
+        enum CodingKeys: String, CodingKey { case messageId, eventId, author, text, occurredAt, clientMsgId }
     }
 
     var messages: [Message]

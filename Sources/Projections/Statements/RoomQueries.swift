@@ -34,7 +34,9 @@ struct MessagesAfterQuery: PostgresPreparedStatement {
     static let name = "tl_messages_after"
     static let bindingDataTypes: [PostgresDataType] = [.text, .int8, .int8]
     static let sql = """
-        SELECT event_id, message_id, author, text, \(ReadModel.occurredAt) FROM messages
+        SELECT event_id, message_id, author, text, \(ReadModel.occurredAt),
+               CASE WHEN client_msg_id_generated THEN NULL ELSE client_msg_id END
+        FROM messages
         WHERE room_id = $1 AND event_id > $2 ORDER BY event_id LIMIT $3
         """
     var room: String
@@ -53,7 +55,9 @@ struct MessagesBeforeQuery: PostgresPreparedStatement {
     static let name = "tl_messages_before"
     static let bindingDataTypes: [PostgresDataType] = [.text, .int8, .int8]
     static let sql = """
-        SELECT event_id, message_id, author, text, \(ReadModel.occurredAt) FROM messages
+        SELECT event_id, message_id, author, text, \(ReadModel.occurredAt),
+               CASE WHEN client_msg_id_generated THEN NULL ELSE client_msg_id END
+        FROM messages
         WHERE room_id = $1 AND event_id < $2 ORDER BY event_id DESC LIMIT $3
         """
     var room: String
@@ -96,7 +100,7 @@ struct OlderMessagesQuery: PostgresPreparedStatement {
 extension MessageRow {
     /// A row of the message queries above.
     init(_ row: PostgresRow) throws {
-        let (eventID, messageID, author, text, occurredAt) = try row.decode((Int64, String, String, String, String).self)
-        self.init(messageID: messageID, eventID: eventID, author: author, text: text, occurredAt: occurredAt)
+        let (eventID, messageID, author, text, occurredAt, clientMsgID) = try row.decode((Int64, String, String, String, String, String?).self)
+        self.init(messageID: messageID, eventID: eventID, author: author, text: text, occurredAt: occurredAt, clientMsgID: clientMsgID)
     }
 }

@@ -109,15 +109,15 @@ private func membershipBindings(
 struct MessagesPostedWrite: ReadModelWrite {
     static let name = "tl_write_messages_posted"
     static let bindingDataTypes: [PostgresDataType] = [
-        .int8Array, .textArray, .textArray, .textArray, .textArray, .textArray, .textArray,
+        .int8Array, .textArray, .textArray, .textArray, .textArray, .textArray, .textArray, .boolArray,
     ]
     static let sql = """
         WITH e AS (
-            SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[])
-                AS e(event_id, room_id, message_id, author, text, client_msg_id, occurred_at)
+            SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::boolean[])
+                AS e(event_id, room_id, message_id, author, text, client_msg_id, occurred_at, client_msg_id_generated)
         ), posted AS (
-            INSERT INTO messages (event_id, room_id, message_id, author, text, client_msg_id, occurred_at)
-            SELECT event_id, room_id, message_id, author, text, client_msg_id, occurred_at::timestamptz FROM e
+            INSERT INTO messages (event_id, room_id, message_id, author, text, client_msg_id, occurred_at, client_msg_id_generated)
+            SELECT event_id, room_id, message_id, author, text, client_msg_id, occurred_at::timestamptz, client_msg_id_generated FROM e
             ON CONFLICT (event_id) DO NOTHING
         )
         UPDATE rooms r SET last_event_id = t.last_event_id
@@ -128,7 +128,7 @@ struct MessagesPostedWrite: ReadModelWrite {
 
     func makeBindings() throws -> PostgresBindings {
         var positions: [Int64] = [], rooms: [String] = [], ids: [String] = [], authors: [String] = []
-        var texts: [String] = [], clientIDs: [String] = [], times: [String] = []
+        var texts: [String] = [], clientIDs: [String] = [], times: [String] = [], generated: [Bool] = []
         for projected in events {
             guard case .messagePosted(let e) = projected.event else { continue }
             positions.append(projected.position)
@@ -138,7 +138,8 @@ struct MessagesPostedWrite: ReadModelWrite {
             texts.append(e.text)
             clientIDs.append(e.clientMsgId)
             times.append(projected.occurredAt)
+            generated.append(e.clientGaveNoID)
         }
-        return PostgresBindings(binding: positions, rooms, ids, authors, texts, clientIDs, times)
+        return PostgresBindings(binding: positions, rooms, ids, authors, texts, clientIDs, times, generated)
     }
 }
