@@ -13,14 +13,19 @@ public struct NotificationSent: EventData {
     public var content: String
     /// The id of the event that caused this notification, or nil for one sent by staff.
     public var relatedEventId: String?
+    /// What `content` says, for programs (contract section 10): for an order, `order_id`,
+    /// `total_cents` and `currency`. Nil (left out) where there is nothing structured to say,
+    /// and on events stored before issue 26.
+    public var data: JSONValue?
 
     /// Creates the event data.
-    public init(notificationId: String, userId: String, kind: String, content: String, relatedEventId: String?) {
+    public init(notificationId: String, userId: String, kind: String, content: String, relatedEventId: String?, data: JSONValue? = nil) {
         self.notificationId = notificationId
         self.userId = userId
         self.kind = kind
         self.content = content
         self.relatedEventId = relatedEventId
+        self.data = data
     }
 
     enum CodingKeys: String, CodingKey {
@@ -29,6 +34,7 @@ public struct NotificationSent: EventData {
         case kind
         case content
         case relatedEventId = "related_event_id"
+        case data
     }
 
     /// Encodes the data, writing `related_event_id` as `null` when there is none.
@@ -46,5 +52,6 @@ public struct NotificationSent: EventData {
         } else {
             try container.encodeNil(forKey: .relatedEventId)
         }
+        try container.encodeIfPresent(data, forKey: .data)
     }
 }

@@ -19,6 +19,7 @@ extension Notifications {
             userId: order.customerId,
             kind: orderCreatedKind,
             content: "Order \(order.orderId) created: \(order.totalCents) cents \(order.currency)",
-            relatedEventId: String(orderEventId))
+            relatedEventId: String(orderEventId),
+            data: .object(["order_id": .string(order.orderId), "total_cents": .int(order.totalCents), "currency": .string(order.currency)]))
     }
 }

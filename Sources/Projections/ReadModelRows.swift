@@ -48,4 +48,6 @@ public struct NotificationRow: Sendable, Equatable {
     public var read: Bool
     public var eventID: Int64
     public var occurredAt: String
+    /// The structured `data` as JSON text, nil when there is none.
+    public var dataJSON: String?
 }

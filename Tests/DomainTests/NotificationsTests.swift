@@ -97,7 +97,8 @@ import Testing
             Notifications.reaction(to: order, orderEventId: 1042)
                 == NotificationSent(
                     notificationId: "n-order-1042", userId: "carol", kind: "order_created",
-                    content: "Order o-1 created: 1000 cents EUR", relatedEventId: "1042"))
+                    content: "Order o-1 created: 1000 cents EUR", relatedEventId: "1042",
+                    data: .object(["order_id": .string("o-1"), "total_cents": .int(1000), "currency": .string("EUR")])))
     }
 
     @Test func reactionIsDeterministic() {
@@ -127,10 +128,10 @@ import Testing
         #expect(Identifier.isValid(reaction.notificationId))
         #expect(Identifier.isValid(reaction.kind))
         #expect(reaction.relatedEventId == "9223372036854775807")
-        // Its encoded data carries the contract's keys like any other notification.
+        // Its encoded data carries the contract's keys like any other notification, and `data`.
         #expect(
             Set(try jsonObject(DomainEvent.notificationSent(reaction).encodedData()).keys) == [
-                "notification_id", "user_id", "kind", "content", "related_event_id",
+                "notification_id", "user_id", "kind", "content", "related_event_id", "data",
             ])
     }
 }

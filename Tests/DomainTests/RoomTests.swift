@@ -146,7 +146,9 @@ import Testing
             Make.post("  hi  "), roomId: "general", messageId: "m-9", clientMsgId: "gen-1", actor: "alice", state: room())
         #expect(
             events == [
-                .messagePosted(MessagePosted(roomId: "general", messageId: "m-9", author: "alice", text: "hi", clientMsgId: "gen-1"))
+                // The command carried no client_msg_id: the event says the id was generated.
+                .messagePosted(MessagePosted(roomId: "general", messageId: "m-9", author: "alice", text: "hi", clientMsgId: "gen-1",
+                                             clientMsgIdGenerated: true))
             ])
     }
 

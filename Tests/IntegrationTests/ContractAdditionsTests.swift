@@ -120,4 +120,33 @@ import Testing
             #expect(events.map { $0[member: "data"]?[member: "client_msg_id_generated"]?.asBool } == [nil, true])
         }
     }
+
+    /// An order's notification carries `data` (the event and the list alike); one stored before
+    /// notifications had it (simulated: its stored data removed) answers the same from its order.
+    @Test func anOrdersNotificationCarriesItsDataOldOnesToo() async throws {
+        try await TestServer.run { server in
+            let customer = TestServer.uniqueID("cus")
+            let order = try await server.post("/v1/orders", as: customer, json: SubscribeRulesTests.order)
+            let orderID = try #require(order.string("order_id"))
+            let expected: JSONValue = .object(["order_id": .string(orderID), "total_cents": .int(100), "currency": .string("EUR")])
+            var entry: JSONValue?
+            try await eventually("the order's notification") {
+                entry = try await server.get("/v1/notifications", as: customer).array("notifications").first
+                return entry != nil
+            }
+            #expect(entry?[member: "data"] == expected)
+            let sentAt = try #require(entry?[member: "event_id"]?.asString)
+            let event = try await server.allEvents(through: sentAt).first { $0[member: "type"]?.asString == "notifications.notification_sent" }
+            #expect(event?[member: "data"]?[member: "data"] == expected)
+
+            _ = try await TestDatabase.scalar("WITH u AS (UPDATE notifications SET data = NULL RETURNING 1) SELECT count(*) FROM u", on: server.database)
+            let older = try await server.get("/v1/notifications", as: customer).array("notifications").first
+            #expect(older?[member: "data"] == expected)
+            // A staff-sent notification has nothing structured to say.
+            let sent = try await server.post("/v1/notifications", as: "ops", staff: true, json: #"{"user_id":"\#(customer)","kind":"announcement","content":"hi"}"#)
+            let sentID = try #require(sent.string("event_id"))
+            let newest = try await server.get("/v1/notifications?min_event_id=\(sentID)", as: customer).array("notifications").first
+            #expect(newest?[member: "data"]?.isNull == true)
+        }
+    }
 }

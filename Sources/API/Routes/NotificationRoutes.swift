@@ -1,4 +1,5 @@
 import Domain
+import Foundation
 import Hummingbird
 
 /// `/v1/notifications…`: send (staff), list one's own, mark one read.
@@ -30,7 +31,8 @@ extension RouteContext {
             let unread = try await readModel.unreadNotificationCount(user: caller.user)
             return try JSONResponse.make(.ok, NotificationList(notifications: rows.map {
                 .init(notificationId: $0.notificationID, kind: $0.kind, content: $0.content, relatedEventId: $0.relatedEventID,
-                      read: $0.read, eventId: String($0.eventID), occurredAt: $0.occurredAt)
+                      read: $0.read, eventId: String($0.eventID), occurredAt: $0.occurredAt,
+                      data: try $0.dataJSON.map { try JSONDecoder().decode(JSONValue.self, from: Data($0.utf8)) })
             }, unreadCount: unread))
         }
         group.post("notifications/:notification_id/read") { request, context in
@@ -66,6 +68,8 @@ struct NotificationList: Encodable {
         var read: Bool
         var eventId: String
         var occurredAt: String
+        /// What `content` says, structured (an order's id, total and currency); null if nothing.
+        var data: JSONValue?
 
         func encode(to encoder: any Encoder) throws {
             var container = encoder.container(keyedBy: CodingKeys.self)
@@ -76,9 +80,10 @@ struct NotificationList: Encodable {
             try container.encode(read, forKey: .read)
             try container.encode(eventId, forKey: .eventId)
             try container.encode(occurredAt, forKey: .occurredAt)
+            try container.encode(data, forKey: .data) // null where there is nothing structured
         }
 
-        enum CodingKeys: String, CodingKey { case notificationId, kind, content, relatedEventId, read, eventId, occurredAt }
+        enum CodingKeys: String, CodingKey { case notificationId, kind, content, relatedEventId, read, eventId, occurredAt, data }
     }
 
     var notifications: [Notification]

@@ -43,15 +43,17 @@ struct OrdersCreatedWrite: ReadModelWrite {
 struct NotificationsSentWrite: ReadModelWrite {
     static let name = "tl_write_notifications_sent"
     static let bindingDataTypes: [PostgresDataType] = [
-        .textArray, .textArray, .textArray, .textArray, .textArray, .boolArray, .int8Array, .textArray,
+        .textArray, .textArray, .textArray, .textArray, .textArray, .boolArray, .int8Array, .textArray, .textArray,
     ]
-    // PostgresNIO binds no arrays of optionals: `has_related` says which `related` entries are real.
+    // PostgresNIO binds no arrays of optionals: `has_related` says which `related` entries are
+    // real, and an empty `data` text is none.
     static let sql = """
-        INSERT INTO notifications (user_id, notification_id, kind, content, related_event_id, read, event_id, occurred_at)
+        INSERT INTO notifications (user_id, notification_id, kind, content, related_event_id, read, event_id, occurred_at, data)
         SELECT DISTINCT ON (user_id, notification_id) user_id, notification_id, kind, content,
-               CASE WHEN has_related THEN related END, false, event_id, occurred_at::timestamptz
-        FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::boolean[], $7::bigint[], $8::text[])
-            AS e(user_id, notification_id, kind, content, related, has_related, event_id, occurred_at)
+               CASE WHEN has_related THEN related END, false, event_id, occurred_at::timestamptz,
+               CASE WHEN data <> '' THEN data::jsonb END
+        FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::boolean[], $7::bigint[], $8::text[], $9::text[])
+            AS e(user_id, notification_id, kind, content, related, has_related, event_id, occurred_at, data)
         ORDER BY user_id, notification_id, event_id
         ON CONFLICT (user_id, notification_id) DO NOTHING
         """
@@ -59,7 +61,7 @@ struct NotificationsSentWrite: ReadModelWrite {
 
     func makeBindings() throws -> PostgresBindings {
         var users: [String] = [], ids: [String] = [], kinds: [String] = [], contents: [String] = []
-        var related: [String] = [], hasRelated: [Bool] = [], positions: [Int64] = [], times: [String] = []
+        var related: [String] = [], hasRelated: [Bool] = [], positions: [Int64] = [], times: [String] = [], data: [String] = []
         for projected in events {
             guard case .notificationSent(let e) = projected.event else { continue }
             users.append(e.userId)
@@ -70,8 +72,9 @@ struct NotificationsSentWrite: ReadModelWrite {
             hasRelated.append(e.relatedEventId != nil)
             positions.append(projected.position)
             times.append(projected.occurredAt)
+            data.append(try e.data.map { String(decoding: try JSONEncoder().encode($0), as: UTF8.self) } ?? "")
         }
-        return PostgresBindings(binding: users, ids, kinds, contents, related, hasRelated, positions, times)
+        return PostgresBindings(binding: users, ids, kinds, contents, related, hasRelated, positions, times, data)
     }
 }
 

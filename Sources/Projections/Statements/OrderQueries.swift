@@ -92,25 +92,36 @@ struct NotificationsQuery: PostgresPreparedStatement {
     static let name = "tl_notifications"
     static let bindingDataTypes: [PostgresDataType] = [.text, .bool, .int8]
     static let sql = """
-        SELECT notification_id, kind, content, related_event_id, read, event_id, \(ReadModel.occurredAt)
-        FROM notifications
-        WHERE user_id = $1 AND (NOT $2 OR NOT read)
-        ORDER BY event_id DESC LIMIT $3
+        SELECT n.notification_id, n.kind, n.content, n.related_event_id, n.read, n.event_id, \(ReadModel.occurredAt),
+               coalesce(n.data, \(Self.orderDataOfOlderNotifications))::text
+        FROM notifications n
+        WHERE n.user_id = $1 AND (NOT $2 OR NOT n.read)
+        ORDER BY n.event_id DESC LIMIT $3
         """
     var user: String
     var unreadOnly: Bool
     var limit: Int
+
+    /// An order's notification stored before notifications carried `data` (issue 26) answers the
+    /// same `data` a new one does, from the order it names: no backfill, and a read model
+    /// rebuilt from old events answers alike.
+    static let orderDataOfOlderNotifications = """
+        CASE WHEN n.kind = 'order_created' AND n.related_event_id ~ '^[0-9]{1,18}$' THEN
+            (SELECT jsonb_build_object('order_id', o.order_id, 'total_cents', o.total_cents, 'currency', o.currency)
+             FROM orders o WHERE o.event_id = n.related_event_id::bigint)
+        END
+        """
 
     func makeBindings() throws -> PostgresBindings {
         PostgresBindings(binding: user, unreadOnly, Int64(limit))
     }
 
     func decodeRow(_ row: PostgresRow) throws -> NotificationRow {
-        let (id, kind, content, related, read, eventID, occurredAt) =
-            try row.decode((String, String, String, String?, Bool, Int64, String).self)
+        let (id, kind, content, related, read, eventID, occurredAt, data) =
+            try row.decode((String, String, String, String?, Bool, Int64, String, String?).self)
         return NotificationRow(
             notificationID: id, kind: kind, content: content, relatedEventID: related,
-            read: read, eventID: eventID, occurredAt: occurredAt
+            read: read, eventID: eventID, occurredAt: occurredAt, dataJSON: data
         )
     }
 }
