@@ -24,8 +24,9 @@ import Testing
             let disconnected = try await Self.withRawConnection(port: port) { outbound, inbound in
                 try await withThrowingTaskGroup(of: Bool.self) { group in
                     group.addTask {
-                        // The server's end of the connection: nothing is ever answered.
-                        for try await _ in inbound {}
+                        // The server's end of the connection: nothing is ever answered. A reset
+                        // (the server closed with header bytes of ours still unread) is a hang-up too.
+                        do { for try await _ in inbound {} } catch {}
                         return true
                     }
                     group.addTask {
