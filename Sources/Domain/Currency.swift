@@ -5,6 +5,37 @@ public enum Currency {
         activeCodes.contains(code)
     }
 
+    /// How many decimals the currency's minor unit has (ISO 4217's exponent): amounts in the
+    /// API are integers of minor units (contract section 10). 2 unless listed here; the codes
+    /// without a minor unit (funds, metals, `XXX`) count in whole units.
+    public static func minorUnitDigits(_ code: String) -> Int {
+        if zeroDigitCodes.contains(code) { return 0 }
+        if threeDigitCodes.contains(code) { return 3 }
+        if fourDigitCodes.contains(code) { return 4 }
+        return 2
+    }
+
+    /// An amount of minor units as people write it: `1050` EUR is `10.50 EUR`, `1050` JPY is
+    /// `1050 JPY`, `1050` BHD is `1.050 BHD`.
+    public static func format(minorUnits amount: Int64, _ code: String) -> String {
+        let digits = minorUnitDigits(code)
+        guard digits > 0 else { return "\(amount) \(code)" }
+        let scale = Int64((0..<digits).reduce(1) { value, _ in value * 10 })
+        let magnitude = amount.magnitude
+        let fraction = String(magnitude % UInt64(scale))
+        let padded = String(repeating: "0", count: digits - fraction.count) + fraction
+        return "\(amount < 0 ? "-" : "")\(magnitude / UInt64(scale)).\(padded) \(code)"
+    }
+
+    private static let zeroDigitCodes: Set<String> = [
+        "BIF", "CLP", "DJF", "GNF", "ISK", "JPY", "KMF", "KRW", "PYG", "RWF", "UGX", "UYI", "VND", "VUV",
+        "XAF", "XOF", "XPF",
+        // No minor unit at all (metals, units of account, testing, "no currency").
+        "XAG", "XAU", "XBA", "XBB", "XBC", "XBD", "XDR", "XPD", "XPT", "XSU", "XTS", "XUA", "XXX",
+    ]
+    private static let threeDigitCodes: Set<String> = ["BHD", "IQD", "JOD", "KWD", "LYD", "OMR", "TND"]
+    private static let fourDigitCodes: Set<String> = ["CLF", "UYW"]
+
     /// The alphabetic codes of ISO 4217 list one (currencies and funds in use) as published in
     /// 2025. Embedded rather than taken from the platform's locale data, which differs between
     /// macOS and Linux and includes withdrawn codes.

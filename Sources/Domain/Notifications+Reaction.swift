@@ -18,7 +18,7 @@ extension Notifications {
             notificationId: "n-order-\(orderEventId)",
             userId: order.customerId,
             kind: orderCreatedKind,
-            content: "Order \(order.orderId) created: \(order.totalCents) cents \(order.currency)",
+            content: "Order \(order.orderId) created: \(Currency.format(minorUnits: order.totalCents, order.currency))",
             relatedEventId: String(orderEventId),
             data: .object(["order_id": .string(order.orderId), "total_cents": .int(order.totalCents), "currency": .string(order.currency)]))
     }

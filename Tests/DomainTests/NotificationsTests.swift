@@ -97,7 +97,7 @@ import Testing
             Notifications.reaction(to: order, orderEventId: 1042)
                 == NotificationSent(
                     notificationId: "n-order-1042", userId: "carol", kind: "order_created",
-                    content: "Order o-1 created: 1000 cents EUR", relatedEventId: "1042",
+                    content: "Order o-1 created: 10.00 EUR", relatedEventId: "1042",
                     data: .object(["order_id": .string("o-1"), "total_cents": .int(1000), "currency": .string("EUR")])))
     }
 
