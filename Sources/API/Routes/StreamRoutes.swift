@@ -95,11 +95,9 @@ struct StreamRoutes: Sendable {
             }
             // Refused after the 200 (the caller left a private room meanwhile): say so, and go
             // on with the rest.
-            if !subscription.refused.isEmpty {
-                try await writer.write(ByteBuffer(string: subscription.refused.map { ": subscription refused: \($0.refusal.detail)\n\n" }.joined()))
-            }
+            if !subscription.refused.isEmpty { try await writer.write(Self.comments(refusing: subscription.refused)) }
         } catch LiveSubscriptions.SubscribeError.nothingGranted(let refused) {
-            try await writer.write(ByteBuffer(string: refused.map { ": subscription refused: \($0.refusal.detail)\n\n" }.joined()))
+            try await writer.write(Self.comments(refusing: refused))
             return
         }
         // Keep-alives, and the end of the stream when the token expires: timers on the
@@ -124,6 +122,11 @@ struct StreamRoutes: Sendable {
             }
             try await pendingWrite.timing { try await writer.write(bytes) }
         }
+    }
+
+    /// One `: subscription refused: <reason>` comment per topic refused after the stream opened.
+    private static func comments(refusing refused: [LiveSubscriptions.RefusedTopic]) -> ByteBuffer {
+        ByteBuffer(string: refused.map { ": subscription refused: \($0.refusal.detail)\n\n" }.joined())
     }
 
     /// `topics=a,b,c`: required, each known, at most 100 (contract section 7).
