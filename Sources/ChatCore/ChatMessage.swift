@@ -23,16 +23,19 @@ public struct RoomSummary: Sendable, Equatable, Decodable {
     public let name: String
     public let visibility: String
     public let memberCount: Int
+    /// Whether the caller is a member (contract section 10); nil from a server before it.
+    public let isMember: Bool?
 
-    public init(roomID: String, name: String, visibility: String, memberCount: Int) {
+    public init(roomID: String, name: String, visibility: String, memberCount: Int, isMember: Bool? = nil) {
         self.roomID = roomID
         self.name = name
         self.visibility = visibility
         self.memberCount = memberCount
+        self.isMember = isMember
     }
 
     enum CodingKeys: String, CodingKey {
-        case roomID = "room_id", name, visibility, memberCount = "member_count"
+        case roomID = "room_id", name, visibility, memberCount = "member_count", isMember = "member"
     }
 }
 

@@ -28,9 +28,10 @@ public struct ChatSession: Sendable {
         case retrying(after: Duration)
         case gaveUp(String)
         case frame(ServerFrame, at: ContinuousClock.Instant)
-        /// The room exists and the caller is a member: `joinedAt` is the event by which they
-        /// joined, `history` the newest messages read after it, oldest first.
-        case roomOpened(room: String, joinedAt: Int64, history: [ChatMessage])
+        /// The room exists and the caller is a member. `history` is the room's newest messages,
+        /// oldest first, and every event of the room up to `readThrough` is in it or older than
+        /// it: the subscription resumes after `readThrough`, so it replays nothing shown.
+        case roomOpened(room: String, readThrough: Int64, history: [ChatMessage])
         case roomFailed(room: String, reason: String)
         case roomLeft(room: String)
         case roomsListed([RoomSummary])
@@ -123,7 +124,7 @@ public struct ChatSession: Sendable {
             connection = .closed(reason)
             return [.show(.problem(reason)), .quit]
         case .frame(let frame, let now): return received(frame, at: now)
-        case .roomOpened(let id, let joinedAt, let history): return opened(id, joinedAt: joinedAt, history: history)
+        case .roomOpened(let id, let readThrough, let history): return opened(id, readThrough: readThrough, history: history)
         case .roomFailed(let id, let reason):
             if opening == id { opening = nil }
             return [.show(.problem("cannot open #\(id): \(reason)"))]
@@ -260,7 +261,7 @@ public struct ChatSession: Sendable {
 
     // MARK: Rooms
 
-    private mutating func opened(_ id: String, joinedAt: Int64, history: [ChatMessage]) -> [Effect] {
+    private mutating func opened(_ id: String, readThrough: Int64, history: [ChatMessage]) -> [Effect] {
         if opening == id { opening = nil }
         var effects = typingEffects(debouncer.stop())
         if let old = room, old.id != id, connection.isOpen {
@@ -272,9 +273,9 @@ public struct ChatSession: Sendable {
         for message in history where timeline.admit(message.eventID) {
             effects.append(.show(.message(message)))
         }
-        // History was read after the join event had reached the read model, so nothing up to it
-        // is missing; resuming after it leaves no gap even when the room has no messages yet.
-        timeline.advance(to: joinedAt)
+        // Nothing up to `readThrough` is missing from the history, so resuming after it leaves no
+        // gap, even when the room has no messages yet.
+        timeline.advance(to: readThrough)
         let room = Room(id: id, timeline: timeline)
         self.room = room
         typing.clear()
@@ -321,7 +322,8 @@ public struct ChatSession: Sendable {
         return rooms.map { summary in
             let here = summary.roomID == room?.id ? " (here)" : ""
             let members = summary.memberCount == 1 ? "1 member" : "\(summary.memberCount) members"
-            return .show(.notice("#\(summary.roomID)\(here): \(members), \(summary.visibility)"))
+            let membership = summary.isMember.map { $0 ? ", you are a member" : ", not joined" } ?? ""
+            return .show(.notice("#\(summary.roomID)\(here): \(members), \(summary.visibility)\(membership)"))
         }
     }
 

@@ -23,10 +23,10 @@ struct ChatAPI: Sendable {
         }
     }
 
-    /// What opening a room gives: the event by which the caller is a member, and its recent
-    /// messages read no earlier than that event.
+    /// What opening a room gives: its newest messages, oldest first, and the event up to which
+    /// nothing of the room is missing from them (the subscription resumes after it).
     struct OpenedRoom: Sendable {
-        let joinedAt: Int64
+        let readThrough: Int64
         let history: [ChatMessage]
     }
 
@@ -45,7 +45,8 @@ struct ChatAPI: Sendable {
         }
     }
 
-    /// Creates the room, or joins it if it exists, then reads its newest 50 messages.
+    /// Creates the room, or joins it if it exists (the client posts, so it must be a member),
+    /// then reads its newest 50 messages.
     func openRoom(_ room: String, token: String) async throws(Failure) -> OpenedRoom {
         struct Answer: Decodable { var event_id: String }
         let answer: Answer
@@ -55,21 +56,27 @@ struct ChatAPI: Sendable {
             answer = try await request(.POST, "/v1/rooms/\(room)/join", token: token, json: [String: String]())
         }
         guard let joinedAt = Int64(answer.event_id) else { throw Failure(status: nil, code: nil, detail: "bad event_id \(answer.event_id)") }
-        return OpenedRoom(joinedAt: joinedAt, history: try await history(room, notBefore: joinedAt, token: token))
+        let page = try await history(room, notBefore: joinedAt, token: token)
+        // The page's `last_event_id` (contract section 10) was read before its messages, so
+        // nothing up to it is missing; a server before section 10 sends none, and the join
+        // event, which the page was read after, bounds it instead.
+        return OpenedRoom(readThrough: max(joinedAt, page.lastEventID ?? joinedAt), history: page.messages)
     }
 
     /// `GET /v1/rooms/{room}/messages?limit=50&min_event_id=…`: the read model may lag the log,
     /// so ask it to wait until it shows our join; then nothing up to that event is missing.
-    func history(_ room: String, notBefore eventID: Int64, token: String) async throws(Failure) -> [ChatMessage] {
+    func history(_ room: String, notBefore eventID: Int64, token: String) async throws(Failure) -> (messages: [ChatMessage], lastEventID: Int64?) {
         struct Answer: Decodable {
             struct Message: Decodable { var event_id: String; var author: String; var text: String; var occurred_at: String }
             var messages: [Message]
+            var last_event_id: String?
         }
         let answer: Answer = try await request(.GET, "/v1/rooms/\(room)/messages?limit=50&min_event_id=\(eventID)", token: token)
-        return answer.messages.compactMap { message in
+        let messages = answer.messages.compactMap { message -> ChatMessage? in
             guard let id = Int64(message.event_id), let date = Timestamp.parse(message.occurred_at) else { return nil }
             return ChatMessage(eventID: id, room: room, author: message.author, text: message.text, occurredAt: date)
         }
+        return (messages, answer.last_event_id.flatMap { Int64($0) })
     }
 
     func leave(_ room: String, token: String) async throws(Failure) {

@@ -136,7 +136,7 @@ struct ChatLoop {
     private func open(_ room: String) async -> ChatSession.Input {
         do {
             let opened = try await api.openRoom(room, token: await tokens.current)
-            return .roomOpened(room: room, joinedAt: opened.joinedAt, history: opened.history)
+            return .roomOpened(room: room, readThrough: opened.readThrough, history: opened.history)
         } catch {
             return .roomFailed(room: room, reason: error.description)
         }

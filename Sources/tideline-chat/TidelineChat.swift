@@ -87,7 +87,7 @@ struct TidelineChat: AsyncParsableCommand {
             var session = ChatSession(me: user)
             var display: any ChatDisplay = interactive
                 ? TerminalDisplay(formatter: formatter, style: style) : LineDisplay(formatter: formatter)
-            for effect in session.handle(.roomOpened(room: room, joinedAt: opened.joinedAt, history: opened.history)) {
+            for effect in session.handle(.roomOpened(room: room, readThrough: opened.readThrough, history: opened.history)) {
                 if case .show(let output) = effect { display.show(output) }
             }
             return await loop.run(session: session, display: display)

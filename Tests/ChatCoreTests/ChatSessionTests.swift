@@ -15,10 +15,10 @@ import Testing
     }
 
     /// A session in #general with history up to event 5, numbering its posts c-1, c-2, …
-    func session(history: [Int64] = [3, 5], joinedAt: Int64 = 2) -> ChatSession {
+    func session(history: [Int64] = [3, 5], readThrough: Int64 = 2) -> ChatSession {
         let counter = Counter()
         var session = ChatSession(me: "alice", makeClientMsgID: { "c-\(counter.next())" })
-        _ = session.handle(.roomOpened(room: "general", joinedAt: joinedAt, history: history.map { message($0) }))
+        _ = session.handle(.roomOpened(room: "general", readThrough: readThrough, history: history.map { message($0) }))
         return session
     }
 
@@ -32,7 +32,7 @@ import Testing
 
     @Test func historyIsShownThenTheRoomIsFollowedFromItsLastEvent() {
         var session = ChatSession(me: "alice")
-        let effects = session.handle(.roomOpened(room: "general", joinedAt: 2, history: [message(3), message(5)]))
+        let effects = session.handle(.roomOpened(room: "general", readThrough: 2, history: [message(3), message(5)]))
         #expect(shown(effects) == ["m3", "m5"])
         #expect(sent(session.handle(.connected)) == [.subscribe(ref: "s1", topics: ["room:general"], since: 5)])
         #expect(session.connection == .subscribing)
@@ -41,8 +41,15 @@ import Testing
     }
 
     @Test func anEmptyRoomIsFollowedFromTheJoinSoNothingIsMissed() {
-        var session = session(history: [], joinedAt: 4)
+        var session = session(history: [], readThrough: 4)
         #expect(sent(session.handle(.connected)) == [.subscribe(ref: "s1", topics: ["room:general"], since: 4)])
+    }
+
+    /// A page's `last_event_id` can be past its newest message (a join, a leave): the room is
+    /// followed from there, so the replay repeats nothing the page already covered.
+    @Test func aRoomIsFollowedFromWhatThePageCoveredNotOnlyItsNewestMessage() {
+        var session = session(history: [3, 5], readThrough: 8)
+        #expect(sent(session.handle(.connected)) == [.subscribe(ref: "s1", topics: ["room:general"], since: 8)])
     }
 
     @Test func replayOverlappingWhatWasShownShowsEachMessageOnce() {
@@ -148,7 +155,7 @@ import Testing
         var session = session()
         _ = session.handle(.connected)
         #expect(session.handle(.line("/join random")) == [.openRoom("random")])
-        let effects = session.handle(.roomOpened(room: "random", joinedAt: 20, history: [message(12, room: "random")]))
+        let effects = session.handle(.roomOpened(room: "random", readThrough: 20, history: [message(12, room: "random")]))
         #expect(sent(effects) == [
             .unsubscribe(ref: "u2", topics: ["room:general"]),
             .subscribe(ref: "s3", topics: ["room:random"], since: 20),
@@ -180,8 +187,16 @@ import Testing
         #expect(session.handle(.line("/rooms")) == [.listRooms])
         #expect(session.handle(.line("/help")).count == InputCommand.helpText.split(separator: "\n").count)
         #expect(session.handle(.line("/quit")) == [.quit])
-        let listed = session.handle(.roomsListed([RoomSummary(roomID: "general", name: "general", visibility: "public", memberCount: 2)]))
-        #expect(listed == [.show(.notice("#general (here): 2 members, public"))])
+        let listed = session.handle(.roomsListed([
+            RoomSummary(roomID: "general", name: "general", visibility: "public", memberCount: 2, isMember: true),
+            RoomSummary(roomID: "random", name: "random", visibility: "public", memberCount: 1, isMember: false),
+            RoomSummary(roomID: "old", name: "old", visibility: "public", memberCount: 1),
+        ]))
+        #expect(listed == [
+            .show(.notice("#general (here): 2 members, public, you are a member")),
+            .show(.notice("#random: 1 member, public, not joined")),
+            .show(.notice("#old: 1 member, public")),
+        ])
     }
 
     @Test func presenceShowsInTheStatusLineAndWhoListsTheUsers() {

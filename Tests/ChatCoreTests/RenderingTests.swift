@@ -55,7 +55,7 @@ import Testing
 
     @Test func theStatusLineShowsStateRoomAndQueue() {
         var session = ChatSession(me: "alice", makeClientMsgID: { "c-1" })
-        _ = session.handle(.roomOpened(room: "general", joinedAt: 2, history: []))
+        _ = session.handle(.roomOpened(room: "general", readThrough: 2, history: []))
         #expect(Footer.status(of: session) == " connecting… · #general · alice · /help")
         _ = session.handle(.line("hi"))
         _ = session.handle(.retrying(after: .milliseconds(1500)))

@@ -10,7 +10,7 @@ import Testing
     /// Connected in #general, having shown up to event 5; its subscribe was ref "s1".
     func subscribing() -> ChatSession {
         var session = ChatSession(me: "alice")
-        _ = session.handle(.roomOpened(room: "general", joinedAt: 2, history: [
+        _ = session.handle(.roomOpened(room: "general", readThrough: 2, history: [
             ChatMessage(eventID: 5, room: "general", author: "bob", text: "m5", occurredAt: Date(timeIntervalSince1970: 5)),
         ]))
         _ = session.handle(.connected)
