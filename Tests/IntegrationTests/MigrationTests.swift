@@ -37,6 +37,39 @@ import Testing
         }
     }
 
+    /// Migration 008 on messages projected before it: an id of exactly `srv-` and a lower-case
+    /// UUID (what the server generated) answers null, every other id (a client's, or one that
+    /// only looks generated) answers itself.
+    @Test func messagesProjectedBeforeMigration008AnswerNullOnlyForAGeneratedID() async throws {
+        let url = try await TestDatabase.create(migrated: false)
+        let all = try Migrator(directory: TestDatabase.migrationsDirectory, logger: TestDatabase.logger)
+        let before = Migrator(migrations: all.migrations.filter { $0.version < 8 }, logger: TestDatabase.logger)
+        try await TestDatabase.withConnection(url) { _ = try await before.migrate(on: $0) }
+        let stored = [
+            "srv-3f2a9c1e-0b4d-4c6a-9e1f-2a3b4c5d6e7f",  // generated
+            "c-1",  // a client's
+            "srv-3F2A9C1E-0B4D-4C6A-9E1F-2A3B4C5D6E7F",  // upper case: not the server's shape
+            "srv-3f2a9c1e-0b4d-4c6a-9e1f-2a3b4c5d6e7f-x",  // longer
+        ]
+        for (index, id) in stored.enumerated() {
+            _ = try await TestDatabase.scalar("""
+                WITH i AS (INSERT INTO messages (event_id, room_id, message_id, author, text, client_msg_id, occurred_at)
+                           VALUES (\(Int64(index + 1)), 'r', \("m-\(index)"), 'ann', 'hi', \(id), now()) RETURNING 1)
+                SELECT count(*) FROM i
+                """, on: url)
+        }
+        try await TestDatabase.withConnection(url) { _ = try await all.migrate(on: $0) }
+        try await TestServer.run(database: url) { server in
+            // The room itself, as the server creates it (a room exists by its stream); its
+            // creation adds no message.
+            try await server.createRoom("r", by: "ann")
+            let page = try await server.get("/v1/rooms/r/messages", as: "ann")
+            let answered = page.array("messages").map { $0[member: "client_msg_id"] }
+            #expect(answered == [.null, .string("c-1"), .string(stored[2]), .string(stored[3])], "\(page.text)")
+        }
+        await TestDatabase.drop(url)
+    }
+
     @Test func theMigrateCommandAppliesAndThenHasNothingToDo() async throws {
         let url = try await TestDatabase.create(migrated: false)
         let first = try await ServerProcess.run(["migrate"], database: url)
