@@ -29,7 +29,7 @@ import { placeOrder, updateOrderTotal, addItemRow } from './js/orders.js';
 import { setPanelOpen, notifications } from './js/notifications.js';
 import { showView, setRoomsOpen } from './js/views.js';
 import { signInWithName, signInWithToken, signOut, startSession } from './js/account.js';
-import { createRoom, slugify, addMember, leaveRoom } from './js/room-actions.js';
+import { createRoom, slugify, joinRoom, addMember, leaveRoom } from './js/room-actions.js';
 
 function wire() {
   $('sign-in-form').addEventListener('submit', signInWithName);
@@ -54,13 +54,14 @@ function wire() {
     if (!$('new-room-id').dataset.edited) $('new-room-id').value = slugify($('new-room-name').value);
   });
   $('new-room-id').addEventListener('input', () => { $('new-room-id').dataset.edited = 'yes'; });
-  $('join-room-form').addEventListener('submit', (event) => {
+  $('open-room-form').addEventListener('submit', (event) => {
     event.preventDefault();
-    const roomId = $('join-room-id').value.trim();
+    const roomId = $('open-room-id').value.trim();
     if (!IDENTIFIER.test(roomId)) { showAlert('That is not a room id.'); return; }
-    $('join-room-form').reset();
+    $('open-room-form').reset();
     openRoom(roomId, { focus: true });
   });
+  $('join-room').addEventListener('click', joinRoom);
   $('add-member-form').addEventListener('submit', addMember);
   $('leave-room').addEventListener('click', leaveRoom);
 

@@ -50,6 +50,7 @@ export function endSession(message) {
   sessionStorage.removeItem('tideline.room');
   chat.current = null;
   chat.rooms = [];
+  chat.roomsFloor = 0;
   orders.byId.clear();
   notifications.byId.clear();
   outbox.items = [];

@@ -1,30 +1,42 @@
-// Chat: the room list, opening a room (join, history, subscription), older history, and the
-// open room's live frames.
+// Chat: the room list, opening a room (history and subscription; joining is the join bar's
+// separate step), older history, and the open room's live frames.
 
 import { $, el } from './dom.js';
 import { hideAlert, showAlert } from './alerts.js';
 import { session } from './session.js';
-import { read, query, api, ApiError } from './rest.js';
+import { read, query, ApiError } from './rest.js';
 import { live } from './live-connection.js';
 import { unwatchTopic, watchTopic } from './subscriptions.js';
-import { chat, roomTopic } from './chat-state.js';
+import { chat, roomTopic, openRoomEntry } from './chat-state.js';
 import { addMessage, scrollToBottom, addSystemLine } from './message-list.js';
 import { typingOut, renderPresence, renderTyping } from './typing-presence.js';
 import { outbox } from './outbox.js';
 import { updateComposer } from './composer.js';
 import { setRoomsOpen } from './views.js';
 
-/** The room list; after our own write, `minEventId` makes the server answer with it included. */
+let roomListsAsked = 0; // numbers the room list reads, so that an older answer never replaces a newer one
+let roomListShown = 0;
+
+/**
+ * The room list. `minEventId`: a membership event we know of (our own join, leave or new room,
+ * or one the open room's subscription delivered); this list and every later one are read at
+ * least up to it, so none can say we are not a member of a room we have just joined.
+ */
 export async function loadRooms(minEventId) {
+  chat.roomsFloor = Math.max(chat.roomsFloor, Number(minEventId) || 0);
+  const asked = ++roomListsAsked;
+  const floor = chat.roomsFloor || null;
   const rooms = [];
   let after = null;
   // Every page; a server with thousands of rooms would want a search box instead.
   for (let page = 0; page < 20; page += 1) {
-    const reply = await read(query('/v1/rooms', { limit: 500, after, min_event_id: page === 0 ? minEventId : null }));
+    const reply = await read(query('/v1/rooms', { limit: 500, after, min_event_id: page === 0 ? floor : null }));
     rooms.push(...reply.rooms);
     after = reply.next_after;
     if (!after) break;
   }
+  if (asked < roomListShown) return; // a list asked for later is on screen already
+  roomListShown = asked;
   chat.rooms = rooms;
   renderRooms();
 }
@@ -33,7 +45,7 @@ function renderRooms() {
   const list = $('room-list');
   list.replaceChildren(...chat.rooms.map((room) => {
     const button = el('button', {
-      type: 'button', class: 'room-button', dataset: { room: room.room_id, testid: 'room' },
+      type: 'button', class: 'room-button', dataset: { room: room.room_id, testid: 'room', member: String(Boolean(room.member)) },
       'aria-current': room.room_id === chat.current ? 'true' : null,
       onclick: () => openRoom(room.room_id, { focus: true }),
     },
@@ -48,7 +60,7 @@ function renderRooms() {
 
 /** The open room's name and visibility, which the room list may learn after the room opened. */
 function renderRoomHeading() {
-  const room = chat.rooms.find((r) => r.room_id === chat.current);
+  const room = openRoomEntry();
   $('room-title').textContent = chat.current ? (room && room.name) || chat.current : 'No room open';
   $('room-visibility').hidden = !room;
   $('room-visibility').textContent = room ? room.visibility : '';
@@ -56,10 +68,15 @@ function renderRoomHeading() {
   updateComposer();
 }
 
-/** Opens a room: joins it (a no-op for a member), loads its newest messages, subscribes from there. */
+/**
+ * Opens a room: loads its newest messages and subscribes from there. It never joins: a member
+ * has nothing to join, and a public room can be read and subscribed to without membership
+ * (contract section 10); the join bar offers joining for posting. A private room we are not a
+ * member of answers 403 to the read.
+ */
 export async function openRoom(roomId, { focus = false } = {}) {
   if (chat.current === roomId && live.topics.has(roomTopic(roomId))) {
-    if (focus) $('message-input').focus();
+    if (focus) focusComposer();
     return;
   }
   if (chat.current && chat.current !== roomId) {
@@ -73,20 +90,17 @@ export async function openRoom(roomId, { focus = false } = {}) {
   renderRooms();
   setRoomsOpen(false); // on a phone the conversation needs the room; the toggle brings the list back
   try {
-    // Joining answers the event by which we are a member; reading at least up to it means
-    // the history is not older than our own join.
-    const joined = await api('POST', `/v1/rooms/${encodeURIComponent(roomId)}/join`);
-    const page = await read(query(`/v1/rooms/${encodeURIComponent(roomId)}/messages`, { limit: 50, min_event_id: joined.event_id }));
+    // Only the room list says whether we are a member: a room opened by id that it does not
+    // have (new, or one we were just added to) is looked for in a fresh list first.
+    if (!openRoomEntry()) await loadRooms();
+    const page = await read(query(`/v1/rooms/${encodeURIComponent(roomId)}/messages`, { limit: 50 }));
     if (generation !== chat.generation) return;
     hideAlert(); // an earlier complaint (say, about another room) no longer applies
     showHistory(page, { initial: true });
-    // Resume right after the newest message we have; an empty room replays from the start,
-    // which is only its creation and joins.
-    const last = page.messages.length ? Number(page.messages[page.messages.length - 1].event_id) : 0;
-    watchTopic(roomTopic(roomId), last, roomFrame);
-    loadRooms(joined.event_id).catch(() => {}); // its member count includes us now
+    watchTopic(roomTopic(roomId), resumePoint(page), roomFrame);
+    if (!openRoomEntry()) loadRooms().catch(() => {}); // a room the list had not caught up with
     updateComposer();
-    if (focus) $('message-input').focus();
+    if (focus) focusComposer();
     fillHistory(generation);
   } catch (error) {
     if (generation !== chat.generation) return;
@@ -100,6 +114,22 @@ export async function openRoom(roomId, { focus = false } = {}) {
         ? `There is no room ${roomId}.`
         : `Could not open ${roomId}: ${error.message}`);
   }
+}
+
+/**
+ * Where the room's subscription starts: the page's `last_event_id`, the room's newest event when
+ * the page was read (read before the messages, so never past them: what comes twice is dropped
+ * by message id). A server before contract section 10 sends none: then after the newest
+ * message, or from the start for an empty room.
+ */
+function resumePoint(page) {
+  if (page.last_event_id !== undefined && page.last_event_id !== null) return Number(page.last_event_id);
+  return page.messages.length ? Number(page.messages[page.messages.length - 1].event_id) : 0;
+}
+
+/** The message box for a member; the join bar's button for a room we only read. */
+function focusComposer() {
+  if ($('join-bar').hidden) $('message-input').focus(); else $('join-room').focus();
 }
 
 export function resetConversation(roomId) {
@@ -211,21 +241,37 @@ function roomEvent(envelope) {
     case 'chat.member_joined':
       addSystemLine(envelope, data.added_by && data.added_by !== data.user
         ? `${data.added_by} added ${data.user}` : `${data.user} joined`);
-      membersChanged();
+      if (data.user === session.user) ourMembership(true, envelope.id);
+      membersChanged(envelope.id);
       break;
     case 'chat.member_left':
       addSystemLine(envelope, `${data.user} left`);
-      membersChanged();
+      if (data.user === session.user) ourMembership(false, envelope.id);
+      membersChanged(envelope.id);
       break;
     default:
       break; // a type this page does not know: its id still counts as processed
   }
 }
 
+/**
+ * We joined or left the open room (the join bar, another tab, a member adding us): the composer
+ * or the join bar at once, without waiting for the room list, which is read at least up to the
+ * event from now on.
+ */
+export function ourMembership(isMember, eventId) {
+  chat.roomsFloor = Math.max(chat.roomsFloor, Number(eventId) || 0);
+  const room = openRoomEntry();
+  if (room) room.member = isMember;
+  renderRooms();
+}
+
 let roomsRefresh = null;
+let membersEventId = 0;
 
 /** Member counts come only with the room list: fetch it again, once for a burst of joins. */
-function membersChanged() {
+function membersChanged(eventId) {
+  membersEventId = Math.max(membersEventId, Number(eventId));
   if (!chat.caughtUp || roomsRefresh) return;
-  roomsRefresh = setTimeout(() => { roomsRefresh = null; loadRooms().catch(() => {}); }, 1000);
+  roomsRefresh = setTimeout(() => { roomsRefresh = null; loadRooms(membersEventId).catch(() => {}); }, 1000);
 }

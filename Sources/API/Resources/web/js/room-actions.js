@@ -1,5 +1,5 @@
-// Room actions from the chat view's forms: create a room, add a member to a private room, leave
-// the open room.
+// Room actions from the chat view's forms: create a room, join the public room we are reading,
+// add a member to a private room, leave the open room.
 
 import { $ } from './dom.js';
 import { IDENTIFIER } from './identifiers.js';
@@ -7,7 +7,7 @@ import { showAlert } from './alerts.js';
 import { api, ApiError } from './rest.js';
 import { unwatchTopic } from './subscriptions.js';
 import { chat, roomTopic } from './chat-state.js';
-import { loadRooms, openRoom, resetConversation } from './chat.js';
+import { loadRooms, openRoom, ourMembership, resetConversation } from './chat.js';
 import { typingOut } from './typing-presence.js';
 
 export function slugify(name) {
@@ -29,7 +29,27 @@ export async function createRoom(event) {
     await loadRooms(reply.event_id);
     await openRoom(roomId, { focus: true });
   } catch (error) {
-    showAlert(error instanceof ApiError && error.status === 409 ? `A room ${roomId} exists already: join it instead.` : `Could not create the room: ${error.message}`);
+    showAlert(error instanceof ApiError && error.status === 409 ? `A room ${roomId} exists already: open it instead.` : `Could not create the room: ${error.message}`);
+  }
+}
+
+/** The join bar: become a member of the public room we are reading, so that we may post in it. */
+export async function joinRoom() {
+  const roomId = chat.current;
+  if (!roomId) return;
+  $('join-room').disabled = true;
+  try {
+    const joined = await api('POST', `/v1/rooms/${encodeURIComponent(roomId)}/join`);
+    if (chat.current === roomId) {
+      // Our join comes on the room's subscription too; the composer need not wait for it.
+      ourMembership(true, joined.event_id);
+      $('message-input').focus();
+    }
+    await loadRooms(joined.event_id); // its member count includes us now
+  } catch (error) {
+    showAlert(`Could not join ${roomId}: ${error.message}`);
+  } finally {
+    $('join-room').disabled = false;
   }
 }
 
