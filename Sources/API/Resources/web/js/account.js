@@ -52,7 +52,7 @@ export function endSession(message) {
   chat.rooms = [];
   chat.roomsFloor = 0;
   orders.byId.clear();
-  notifications.byId.clear();
+  notifications.clear();
   outbox.items = [];
   $('outbox').replaceChildren();
   $('room-list').replaceChildren();

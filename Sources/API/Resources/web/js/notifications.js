@@ -1,4 +1,9 @@
 // Notifications: the bell and its panel, fed by Server-Sent Events.
+//
+// The bell shows what the server counts (`unread_count`: every unread notification, not only
+// the newest 200 that the list holds). The list changes live, so the count is kept as the
+// unread ones held plus `unreadElsewhere`, the ones the server counted beyond them: a
+// notification that is in the list and also arrives live is held once (by id), and counts once.
 
 import { $, el, timeElement, dateTimeFormat } from './dom.js';
 import { Backoff } from './backoff.js';
@@ -9,19 +14,28 @@ import { onUnauthorized } from './token-renewal.js';
 
 export const notifications = {
   byId: new Map(),
+  unreadElsewhere: 0, // unread ones older than the list holds (unread_count minus the list's unread)
   source: null,
   lastId: 0,
   retryTimer: null,
   backoff: new Backoff(1000, 30000),
 
-  async load() {
+  clear() {
     this.byId.clear();
+    this.unreadElsewhere = 0;
     this.lastId = 0;
+  },
+
+  async load() {
+    this.clear();
     const reply = await read('/v1/notifications');
     for (const item of reply.notifications) {
       this.byId.set(item.notification_id, item);
       this.lastId = Math.max(this.lastId, Number(item.event_id));
     }
+    // A server before contract section 10 sends no count: then the list's unread are all we know.
+    const held = this.heldUnread();
+    this.unreadElsewhere = Math.max(0, (reply.unread_count ?? held) - held);
     this.render();
     this.open();
   },
@@ -97,9 +111,27 @@ export const notifications = {
   async markAllRead() {
     // One at a time: a burst of many POSTs would meet the command rate limit.
     for (const item of [...this.byId.values()]) if (!item.read) await this.markRead(item.notification_id);
+    // Unread ones older than the list holds: the server lists unread ones (newest 200 at a time);
+    // each is held from now on, so the next round asks only for the ones still beyond the list.
+    while (this.unreadElsewhere > 0 && session) {
+      const reply = await read(query('/v1/notifications', { unread: true }));
+      const older = reply.notifications.filter((item) => !item.read && !this.byId.has(item.notification_id));
+      if (older.length === 0) break;
+      for (const item of older) {
+        // Sent before the newest one we have seen, yet not held: beyond the list we loaded, so
+        // counted in unreadElsewhere. A newer one is on its way over the stream, uncounted.
+        if (Number(item.event_id) <= this.lastId) this.unreadElsewhere = Math.max(0, this.unreadElsewhere - 1);
+        this.byId.set(item.notification_id, item);
+      }
+      this.render();
+      for (const item of older) await this.markRead(item.notification_id);
+    }
   },
 
-  unread() { let count = 0; for (const item of this.byId.values()) if (!item.read) count += 1; return count; },
+  heldUnread() { let count = 0; for (const item of this.byId.values()) if (!item.read) count += 1; return count; },
+
+  /** What the bell shows: every unread notification, held or not. */
+  unread() { return this.heldUnread() + this.unreadElsewhere; },
 
   render() {
     const count = this.unread();
