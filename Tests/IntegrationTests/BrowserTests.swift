@@ -3,10 +3,12 @@ import Foundation
 import Testing
 
 /// The browser page at `/`, driven in headless Chromium (Debian's `chromium` package) by
-/// `scripts/check-browser`: two sessions chat and see each other type and come online, the
-/// server restarts and both resume with nothing missed or doubled, an order shows up live in a
-/// staff session, and a notification arrives over SSE. Screenshots go to
-/// `.build/browser-screenshots/`.
+/// `scripts/check-browser`: a session reads a public room and sees it live without joining it,
+/// then joins; two sessions chat and see each other type and come online, the server restarts
+/// and both resume with nothing missed or doubled, an order shows up live in a staff session,
+/// and a notification arrives over SSE; the bell shows the server's unread count, the orders
+/// table pages newest first, and JPY and BHD amounts have their currency's decimals.
+/// Screenshots go to `.build/browser-screenshots/`.
 @Suite struct BrowserTests {
     static let repository = URL(fileURLWithPath: #filePath)
         .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()

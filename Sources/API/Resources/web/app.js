@@ -25,7 +25,7 @@ import { loadRooms, openRoom, loadOlder } from './js/chat.js';
 import { isNearBottom, scrollToBottom } from './js/message-list.js';
 import { typingOut } from './js/typing-presence.js';
 import { sendComposed, autosize } from './js/composer.js';
-import { placeOrder, updateOrderTotal, addItemRow } from './js/orders.js';
+import { placeOrder, updateOrderTotal, addItemRow, currencyChanged, loadOlderOrders } from './js/orders.js';
 import { setPanelOpen, notifications } from './js/notifications.js';
 import { showView, setRoomsOpen } from './js/views.js';
 import { signInWithName, signInWithToken, signOut, startSession } from './js/account.js';
@@ -84,7 +84,8 @@ function wire() {
 
   $('order-form').addEventListener('submit', placeOrder);
   $('order-form').addEventListener('input', updateOrderTotal);
-  $('order-currency').addEventListener('change', updateOrderTotal);
+  $('order-currency').addEventListener('change', currencyChanged);
+  $('older-orders').addEventListener('click', loadOlderOrders);
   $('add-item').addEventListener('click', () => addItemRow().querySelector('input').focus());
   addItemRow();
 

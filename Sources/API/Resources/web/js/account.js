@@ -12,7 +12,7 @@ import { chat } from './chat-state.js';
 import { loadRooms, openRoom, resetConversation } from './chat.js';
 import { typingOut } from './typing-presence.js';
 import { outbox } from './outbox.js';
-import { loadOrders, orders } from './orders.js';
+import { loadOrders, resetOrders } from './orders.js';
 import { notifications, setPanelOpen } from './notifications.js';
 import { showView } from './views.js';
 
@@ -51,12 +51,11 @@ export function endSession(message) {
   chat.current = null;
   chat.rooms = [];
   chat.roomsFloor = 0;
-  orders.byId.clear();
+  resetOrders();
   notifications.clear();
   outbox.items = [];
   $('outbox').replaceChildren();
   $('room-list').replaceChildren();
-  $('orders-body').replaceChildren();
   resetConversation(null);
   notifications.render();
   setPanelOpen(false);

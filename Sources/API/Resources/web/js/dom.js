@@ -1,5 +1,5 @@
-// Small helpers for the page's elements: finding and building them, and formatting times and
-// money for display (and reading a typed price back).
+// Small helpers for the page's elements: finding and building them, and formatting times for
+// display (money has its own module, money.js).
 
 export const $ = (id) => document.getElementById(id);
 
@@ -25,22 +25,4 @@ export function timeElement(iso, format = timeFormat) {
   const date = new Date(iso);
   if (Number.isNaN(date.getTime())) return el('time', {}, '');
   return el('time', { datetime: iso, title: dateTimeFormat.format(date) }, format.format(date));
-}
-
-/** Money from the API's integer minor units ("cents"). */
-export function formatMoney(cents, currency) {
-  try {
-    return new Intl.NumberFormat(undefined, {
-      style: 'currency', currency, minimumFractionDigits: 2, maximumFractionDigits: 2,
-    }).format(cents / 100);
-  } catch {
-    return `${(cents / 100).toFixed(2)} ${currency}`;
-  }
-}
-
-/** "3.5" or "3,50" to 350, exactly (no floating point); null when it is not a price. */
-export function parseCents(text) {
-  const match = /^\s*(\d{1,13})(?:[.,](\d{1,2}))?\s*$/.exec(text);
-  if (!match) return null;
-  return Number(match[1]) * 100 + Number((match[2] || '').padEnd(2, '0'));
 }
