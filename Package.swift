@@ -59,6 +59,7 @@ let package = Package(
                 "Domain", "EventStore",
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             swiftSettings: swiftSettings
@@ -118,7 +119,7 @@ let package = Package(
         .executableTarget(
             name: "tideline",
             dependencies: [
-                "API", "EventStore", "Domain",
+                "API", "Commands", "EventStore", "Domain",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
@@ -168,7 +169,7 @@ let package = Package(
         .testTarget(name: "DomainTests", dependencies: ["Domain"], swiftSettings: swiftSettings),
         .testTarget(name: "ChatCoreTests", dependencies: ["ChatCore"], swiftSettings: swiftSettings),
         // The command executor's in-process parts (stream queues, snapshot copies), without a database.
-        .testTarget(name: "CommandsTests", dependencies: ["Commands", "Domain"], swiftSettings: swiftSettings),
+        .testTarget(name: "CommandsTests", dependencies: ["Commands", "Domain", "EventStore"], swiftSettings: swiftSettings),
         // Live delivery's rules (routing, per-connection state, subscriptions), in memory.
         .testTarget(
             name: "RealtimeTests",

@@ -46,6 +46,16 @@ public struct AppConfiguration: Sendable {
     /// connection each; the rest serve replay pages, which never take more than that at once
     /// (``ReadPermits``: pool size minus 3, at least 1).
     public var readerPoolSize: Int = 6
+    /// `--command-batch` / `TIDELINE_COMMAND_BATCH`: at most this many commands share one
+    /// transaction (group commit), default 64. 1 commits every command on its own.
+    public var commandBatchSize: Int = 64
+    /// `--command-batch-bytes` / `TIDELINE_COMMAND_BATCH_BYTES`: and at most about this many
+    /// bytes of events, snapshots and replies, default 1 MiB (a larger command goes alone).
+    public var commandBatchBytes: Int = 1 << 20
+    /// `--command-batches-in-flight` / `TIDELINE_COMMAND_BATCHES_IN_FLIGHT`: batches sent at once
+    /// at most, default 2; commands arriving beyond wait and form the next batch. More than one,
+    /// so that a batch waiting in the database for a stream's lock does not hold up every command.
+    public var commandBatchesInFlight: Int = 2
     /// How long `min_event_id` waits for the read model before answering 503, default 2 s.
     public var readYourWritesTimeout: Duration = .seconds(2)
     /// The fallback poll: readers look at the log at least this often even if no doorbell rings.
@@ -119,6 +129,9 @@ public struct AppConfiguration: Sendable {
         }
         if keepAliveInterval <= .zero || webSocketPingInterval <= .zero || sseWriteTimeout <= .zero || presenceExpiry <= .zero {
             throw InvalidConfiguration(description: "the SSE keep-alive and the WebSocket ping interval must be positive")
+        }
+        if commandBatchSize < 1 || commandBatchBytes < 1 || commandBatchesInFlight < 1 {
+            throw InvalidConfiguration(description: "command batches need at least one command, one byte and one in flight (got \(commandBatchSize), \(commandBatchBytes) and \(commandBatchesInFlight))")
         }
         if maxStreamsPerUser < 1 || maxStreams < 1 {
             throw InvalidConfiguration(description: "stream caps must be at least 1 (got \(maxStreamsPerUser) per user, \(maxStreams) in total)")

@@ -73,7 +73,14 @@ public func buildApplication(
     let routes = RouteContext(
         store: store,
         readModel: ReadModel(client: client, logger: logger),
-        runner: CommandRunner(executor: CommandExecutor(client: client, logger: logger), ringer: ringer, logger: logger),
+        runner: CommandRunner(
+            executor: CommandExecutor(
+                client: client, logger: logger,
+                batchCommands: configuration.commandBatchSize, batchBytes: configuration.commandBatchBytes,
+                batchesInFlight: configuration.commandBatchesInFlight
+            ),
+            ringer: ringer, logger: logger
+        ),
         typing: typing,
         presence: presence,
         configuration: configuration,

@@ -8,10 +8,12 @@ import PostgresNIO
 ///
 /// **Optimistic first.** A command is decided on the process's copy of the stream's snapshot
 /// (``SnapshotCache``), and its outcome (the events, the new snapshot, the reply kept for a
-/// retry) goes to the database as one statement, `run_command`, which checks the stream's
-/// version, appends through the sequencer, records the reply and commits. Commands of this
-/// process on one stream run one after the other (``StreamLocks``), so they never conflict with
-/// each other: one round trip per command, two for the first on a stream (its snapshot is read).
+/// retry) goes to the database through `run_commands`, which checks the stream's version,
+/// appends through the sequencer and records the reply. Commands decided while another batch
+/// is in flight share one transaction (``CommandBatcher``), each with its own outcome. Commands
+/// of this process on one stream run one after the other (``StreamLocks``), so they never
+/// conflict with each other: one round trip per command (or per batch), two for the first on a
+/// stream (its snapshot is read).
 ///
 /// **Then under the stream's lock.** When another process wrote the stream meanwhile (the
 /// version check fails), or when the copy refuses the command (the copy may be stale), the
@@ -24,16 +26,26 @@ public final class CommandExecutor: Sendable {
     let logger: Logger
     let snapshots: SnapshotCache
     let locks = StreamLocks()
-    /// How often a command whose `Idempotency-Key` or `client_msg_id` was committed by a
-    /// concurrent request is asked again (to answer that request's reply).
-    let maximumAttempts = 3
+    let batcher: CommandBatcher
 
-    /// - Parameter snapshotCapacity: how many streams' snapshots the process keeps (default 10,000).
-    public init(client: DatabasePool, logger: Logger, snapshotCapacity: Int = 10_000) {
+    /// - Parameters:
+    ///   - snapshotCapacity: how many streams' snapshots the process keeps (default 10,000).
+    ///   - batchCommands: at most this many commands share a transaction (default 64).
+    ///   - batchBytes: and at most about this many bytes of events, snapshots and replies (default 1 MiB).
+    ///   - batchesInFlight: batches sent at once at most (default 2); commands arriving beyond wait for the next.
+    public init(
+        client: DatabasePool, logger: Logger, snapshotCapacity: Int = 10_000,
+        batchCommands: Int = 64, batchBytes: Int = 1 << 20, batchesInFlight: Int = 2
+    ) {
         self.client = client
         self.store = EventStore(client: client, logger: logger)
         self.logger = logger
         self.snapshots = SnapshotCache(capacity: snapshotCapacity)
+        self.batcher = CommandBatcher(
+            limits: .init(maximumCommands: batchCommands, maximumBytes: batchBytes, maximumInFlight: batchesInFlight)
+        ) { statement in
+            try await client.execute(statement, logger: logger)
+        }
     }
 
     /// Runs one command on `stream`.
@@ -57,16 +69,8 @@ public final class CommandExecutor: Sendable {
             reply: try reply(CommandReply.eventIDPlaceholder), evolve: evolve, decide: decide
         )
         return try await locks.withLock(stream) {
-            var attempt = 1
-            while true {
-                do {
-                    if let result = try await runOptimistically(command) { return result }
-                    return try await runLocked(command)
-                } catch let error as PSQLError where error.sqlState == "TL004" && attempt < maximumAttempts {
-                    // The same key or client_msg_id committed first: the next try answers its reply.
-                    attempt += 1
-                }
-            }
+            if let result = try await runOptimistically(command) { return result }
+            return try await runLocked(command)
         }
     }
 
@@ -97,16 +101,14 @@ public final class CommandExecutor: Sendable {
             return nil
         }
         do {
-            let (result, version) = try await StageTimes.measure("db") {
-                try await run(decided.statement, decision: decided.decision) { statement, logger in
-                    try await self.client.execute(statement, logger: logger)
-                }
+            let outcome = try await StageTimes.measure("db") { try await batcher.run(decided.command) }
+            guard let (result, version) = try Self.result(of: outcome, decision: decided.decision) else {
+                // Another process wrote the stream: the copy was stale.
+                snapshots.remove(stream)
+                return nil
             }
             if let version { snapshots.store(stream, version: version, state: decided.newState) }
             return result
-        } catch let error as PSQLError where error.sqlState == "TL001" || error.sqlState == "23505" {
-            snapshots.remove(stream)
-            return nil
         } catch {
             // Whether it committed is unknown (a lost connection, say): trust no copy.
             snapshots.remove(stream)
@@ -130,8 +132,11 @@ public final class CommandExecutor: Sendable {
                     if let replayed = try await storedReply(command.idempotency, on: connection) { return (replayed, nil, nil) }
                     throw error
                 }
-                let (result, version) = try await run(decided.statement, decision: decided.decision) { statement, logger in
-                    try await connection.rows(of: statement, logger: logger)
+                let outcomes = try await connection.rows(of: RunCommandsStatement(commands: [decided.command]), logger: logger)
+                guard let outcome = outcomes.first, let (result, version) = try Self.result(of: outcome, decision: decided.decision) else {
+                    // Under the stream's lock, deciding on the stored state: only an unchanged
+                    // command naming an event the stream does not have gets here.
+                    throw EventStoreError.wrongExpectedVersion(stream: stream, detail: "the decision named an event the stream does not hold")
                 }
                 return (result, version, decided.newState)
             }
@@ -140,56 +145,51 @@ public final class CommandExecutor: Sendable {
         return result
     }
 
-    /// A decision turned into the statement that records it.
+    /// A decision turned into the command a batch records.
     struct Decided<State> {
         var decision: Decision
-        var statement: RunCommandStatement
+        var command: BatchedCommand
         var newState: State?
     }
 
     private func decide<State>(_ command: Command<State>, on state: State?, version: Int64) throws -> Decided<State> {
         let decision = try command.decide(state)
-        var statement = RunCommandStatement(
-            stream: command.stream, expectedVersion: version, types: [], data: [], metadata: [],
+        var batched = BatchedCommand(
+            stream: command.stream, expectedVersion: version, events: [],
             idempotency: command.idempotency, reply: command.reply
         )
         switch decision {
         case .append(let events):
             let append = try PendingAppend(events, after: state, atVersion: version, metadata: command.metadata, evolve: command.evolve)
-            statement.types = append.newEvents.map(\.type)
-            statement.data = append.newEvents.map(\.data)
-            statement.metadata = append.newEvents.map(\.metadata)
-            statement.snapshot = append.snapshot
-            return Decided(decision: decision, statement: statement, newState: append.newState)
+            batched.events = append.newEvents
+            batched.snapshot = append.snapshot
+            return Decided(decision: decision, command: batched, newState: append.newState)
         case .unchanged(let existingVersion):
-            statement.existingVersion = existingVersion
-            return Decided(decision: decision, statement: statement, newState: state)
+            batched.existingVersion = existingVersion
+            return Decided(decision: decision, command: batched, newState: state)
         }
     }
 
-    /// Sends `run_command` and reads its answer; the version is the stream's after the command,
-    /// nil when the command was answered from a stored reply.
-    private func run(
-        _ statement: RunCommandStatement, decision: Decision,
-        _ execute: (RunCommandStatement, Logger) async throws -> [RunCommandStatement.Row]
-    ) async throws -> (CommandResult, Int64?) {
-        guard let row = try await execute(statement, logger).last else { preconditionFailure("run_command returns exactly one row") }
-        let reply = CommandReply(status: Int(row.status), body: row.body)
-        switch (row.outcome, decision) {
-        case ("appended", .append(let events)):
-            if let first = row.firstPosition, let last = row.lastPosition, let version = row.lastVersion {
+    /// What `run_commands` answered, as the command's result and the stream's version after it
+    /// (nil when answered from a stored reply); nil for a conflict (nothing was done).
+    static func result(of outcome: BatchedCommandOutcome, decision: Decision) throws -> (CommandResult, Int64?)? {
+        switch (outcome.kind, decision, outcome.reply) {
+        case (.appended, .append(let events), let reply?):
+            if let first = outcome.firstPosition, let last = outcome.lastPosition, let version = outcome.lastVersion {
                 return (.executed(.appended(events, AppendResult(firstPosition: first, lastPosition: last, lastVersion: version)), reply), version)
             }
-        case ("unchanged", .unchanged(let existingVersion)):
-            return (.executed(.unchanged(existingVersion: existingVersion), reply), row.lastVersion)
-        case ("replayed", _):
+        case (.unchanged, .unchanged(let existingVersion), let reply?):
+            return (.executed(.unchanged(existingVersion: existingVersion), reply), outcome.lastVersion)
+        case (.replayed, _, let reply?):
             return (.replayed(reply), nil)
-        case ("key_reused", _):
+        case (.keyReused, _, _):
             throw CommandError.idempotencyKeyReused
+        case (.conflict, _, _):
+            return nil
         default:
             break
         }
-        preconditionFailure("run_command answered \(row.outcome) to \(decision)")
+        preconditionFailure("run_commands answered \(outcome) to \(decision)")
     }
 
     /// The reply kept for an earlier command under the same key or client_msg_id, if any.

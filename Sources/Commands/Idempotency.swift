@@ -57,7 +57,4 @@ public enum CommandResult: Sendable, Equatable {
 public enum CommandError: Error, Sendable, Equatable {
     /// The `Idempotency-Key` was used before for a different request.
     case idempotencyKeyReused
-    /// A command with the same key or `client_msg_id` committed while this one ran, and its
-    /// reply could not be read back (it expired at that very moment, say).
-    case concurrentDuplicate
 }

@@ -1,5 +1,6 @@
 import API
 import ArgumentParser
+import Commands
 import EventStore
 import Foundation
 import Logging
@@ -43,6 +44,15 @@ struct Serve: AsyncParsableCommand {
 
     @Option(help: "Database connections for the log readers (projector, reactor, live feed, replays). Env: TIDELINE_DB_READER_POOL.")
     var databaseReaderPool: Int = Environment.int("TIDELINE_DB_READER_POOL") ?? 6
+
+    @Option(help: "Commands that share one transaction at most (group commit; 1 = each on its own). Env: TIDELINE_COMMAND_BATCH.")
+    var commandBatch: Int = Environment.int("TIDELINE_COMMAND_BATCH") ?? 64
+
+    @Option(help: "Bytes of events, snapshots and replies in one command batch at most. Env: TIDELINE_COMMAND_BATCH_BYTES.")
+    var commandBatchBytes: Int = Environment.int("TIDELINE_COMMAND_BATCH_BYTES") ?? 1 << 20
+
+    @Option(help: "Command batches sent at once at most; commands arriving beyond form the next. Env: TIDELINE_COMMAND_BATCHES_IN_FLIGHT.")
+    var commandBatchesInFlight: Int = Environment.int("TIDELINE_COMMAND_BATCHES_IN_FLIGHT") ?? 2
 
     @Option(help: "Open WebSockets and SSE streams per user. Env: TIDELINE_MAX_STREAMS_PER_USER.")
     var maxStreamsPerUser: Int = Environment.int("TIDELINE_MAX_STREAMS_PER_USER") ?? 100
@@ -108,6 +118,9 @@ struct Serve: AsyncParsableCommand {
         configuration.commandBurst = commandBurst
         configuration.databasePoolSize = databasePool
         configuration.readerPoolSize = databaseReaderPool
+        configuration.commandBatchSize = commandBatch
+        configuration.commandBatchBytes = commandBatchBytes
+        configuration.commandBatchesInFlight = commandBatchesInFlight
         configuration.maxBodySize = maxBodyBytes
         configuration.maxFrameBytes = maxFrameBytes
         configuration.maxTopics = maxTopics
@@ -128,7 +141,9 @@ struct Serve: AsyncParsableCommand {
         }
 
         let registry = PrometheusCollectorRegistry()
-        MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
+        var metrics = PrometheusMetricsFactory(registry: registry)
+        metrics.valueHistogramBuckets[CommandBatchMetrics.sizeLabel] = CommandBatchMetrics.sizeBuckets
+        MetricsSystem.bootstrap(metrics)
         let webSocketSessions = WebSocketSessions()
         let app = try await buildApplication(
             configuration: configuration, logger: logger, metrics: registry, webSocketSessions: webSocketSessions

@@ -26,7 +26,7 @@ enum CommandMetrics {
     static func outcome(of error: any Error) -> Outcome {
         switch error {
         case is DomainRejection: .rejected
-        case CommandError.idempotencyKeyReused, CommandError.concurrentDuplicate: .conflict
+        case CommandError.idempotencyKeyReused: .conflict
         default: .failed
         }
     }

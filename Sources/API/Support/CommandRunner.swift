@@ -104,8 +104,6 @@ struct CommandRunner: Sendable {
             switch error {
             case CommandError.idempotencyKeyReused:
                 throw APIError.conflict("this Idempotency-Key was already used for a different request")
-            case CommandError.concurrentDuplicate:
-                throw APIError.conflict("a concurrent request with the same idempotency key is in progress")
             default:
                 throw error
             }
