@@ -72,7 +72,8 @@ import Testing
             #expect(try await Self.batches(ofMoreThan: 2, port: a) >= 1)
 
             let auditor = try await tokens.token("auditor", staff: true)
-            let log = try await Self.messages(port: b, token: auditor)
+            // replay 1, reuse 1, stale 2, ordinary 1, the two held
+            let log = try await Self.messages(port: b, token: auditor, atLeast: 7)
             #expect(log.texts(in: room["replay"]!) == ["first"])
             #expect(log.texts(in: room["reuse"]!) == ["bob first"])
             #expect(log.texts(in: room["ordinary"]!) == ["ordinary"])
@@ -132,7 +133,7 @@ import Testing
                 #expect(retry.status == 201 && again.status == 201)
                 #expect(retry.body == again.body)
             }
-            let log = try await Self.messages(port: restartedPort, token: try await tokens.token("auditor", staff: true))
+            let log = try await Self.messages(port: restartedPort, token: try await tokens.token("auditor", staff: true), atLeast: 4)
             for (index, id) in rooms.enumerated() {
                 #expect(log.texts(in: id) == ["message \(index)"])
             }
@@ -193,7 +194,7 @@ import Testing
                 messages.filter { $0.event == "chat.message_posted" }.count >= 2 * perProcess
             }.filter { $0.event == "chat.message_posted" }
 
-            let log = try await Self.messages(port: a, token: try await tokens.token("auditor", staff: true))
+            let log = try await Self.messages(port: a, token: try await tokens.token("auditor", staff: true), atLeast: 2 * perProcess)
             let posted = log.events.filter { $0.type == "chat.message_posted" }
             #expect(posted.count == 2 * perProcess)
             #expect(Set(posted.map(\.text)).count == 2 * perProcess, "no message twice")
@@ -293,8 +294,19 @@ import Testing
         }
     }
 
-    /// The whole log, as a staff reader pages it.
-    static func messages(port: Int, token: String) async throws -> Log {
+    /// The whole log, as a staff reader pages it, once it holds `count` messages (the log's
+    /// readers see an event once every older transaction has ended: the projector's and the
+    /// reactor's may still be open when the last command is answered).
+    static func messages(port: Int, token: String, atLeast count: Int) async throws -> Log {
+        var log = Log(events: [])
+        try await eventually("\(count) messages in the log") {
+            log = try await wholeLog(port: port, token: token)
+            return log.events.filter { $0.type == "chat.message_posted" }.count >= count
+        }
+        return log
+    }
+
+    static func wholeLog(port: Int, token: String) async throws -> Log {
         var events: [Log.Event] = []
         var after = "0"
         while true {
