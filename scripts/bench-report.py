@@ -160,7 +160,7 @@ def main():
     out.append("# Benchmarks\n")
     out.append("Produced by `scripts/bench`" + (" --quick (small sizes: a smoke test, not a result)" if quick else "")
                + f" on {machine.get('date', '?')}. Every figure is measured next to its baseline in the same run, "
-               "from a separate load process (`tideline-bench`) on 127.0.0.1; latencies are percentiles of an "
+               "from a separate load process on 127.0.0.1 (`wrk` for command throughput, `tideline-bench` for the rest); latencies are percentiles of an "
                "HdrHistogram over every sample. The machine is shared and noisy: read ratios and medians, not "
                "absolute numbers. Raw results: "
                f"[`{rel_charts}/results.jsonl`]({rel_charts}/results.jsonl).\n")
