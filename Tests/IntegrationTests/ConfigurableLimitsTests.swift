@@ -16,7 +16,10 @@ import Testing
 
     @Test func limitsOutOfRangeAreRefusedAtStartUp() async throws {
         let database = try TestDatabase.serverURL()
-        for (option, value) in [("--max-topics", "0"), ("--max-frame-bytes", "10"), ("--ws-frame-rate", "0"), ("--sse-keep-alive", "-1")] {
+        for (option, value) in [
+            ("--max-topics", "0"), ("--max-frame-bytes", "10"), ("--ws-frame-rate", "0"), ("--sse-keep-alive", "-1"),
+            ("--command-batch", "0"), ("--command-batch-bytes", "0"), ("--command-batches-in-flight", "0"),
+        ] {
             let refused = try await withHangGuard {
                 try await ServerProcess.run(["serve", "--port", "0", option, value], database: database)
             }
