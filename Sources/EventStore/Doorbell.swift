@@ -1,3 +1,4 @@
+import Foundation
 import Synchronization
 
 /// In-process wake-up for readers of the log: "new events may exist, read them".
@@ -12,6 +13,9 @@ public final class Doorbell: Sendable {
     }
 
     private let subscribers = Mutex(Subscribers())
+    /// This process's mark on the NOTIFYs it sends, so that its listener can tell them from
+    /// other processes' (its own readers were rung already, when the commit was acknowledged).
+    public let origin = UUID().uuidString.lowercased()
 
     public init() {}
 

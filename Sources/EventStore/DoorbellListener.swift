@@ -5,7 +5,7 @@ import ServiceLifecycle
 import Synchronization
 
 /// Listens on the doorbell channel over a dedicated connection and rings the local `Doorbell`
-/// for every notification, so commits made by other server processes wake this one's readers.
+/// for every notification another process sent, so its commits wake this one's readers.
 ///
 /// When the connection dies (backend killed, PostgreSQL restarted) it reconnects with capped
 /// exponential backoff and rings once connected again: notifications sent meanwhile were lost,
@@ -76,7 +76,10 @@ public final class DoorbellListener: Service {
                         self.logger.debug("doorbell listener connected")
                         // Anything committed while we were not listening: read it now.
                         self.doorbell.ring()
-                        for try await _ in notifications {
+                        // This process's own NOTIFYs come back here too: its readers were rung
+                        // when the commit was acknowledged, and a second ring would only make each
+                        // of them read the log again and find nothing (three reads a commit).
+                        for try await notification in notifications where notification.payload != self.doorbell.origin {
                             self.doorbell.ring()
                         }
                     }

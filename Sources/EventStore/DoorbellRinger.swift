@@ -7,7 +7,8 @@ import ServiceLifecycle
 ///
 /// Writers do not pay for the NOTIFY in their own commit (PostgreSQL serialises committing
 /// transactions that notified: measured here, 20k commits/s fell to 6.6k at 8 clients), and
-/// rings arriving while a NOTIFY is in flight collapse into one more.
+/// rings arriving while a NOTIFY is in flight collapse into one more. The payload is the
+/// doorbell's `origin`, which this process's own listener ignores.
 public final class DoorbellRinger: Service {
     private let client: DatabasePool
     private let doorbell: Doorbell
@@ -31,7 +32,7 @@ public final class DoorbellRinger: Service {
     public func run() async throws {
         for await _ in pending.cancelOnGracefulShutdown() {
             do {
-                try await client.run("SELECT pg_notify(\(DoorbellChannel.name), '')", logger: logger)
+                try await client.run("SELECT pg_notify(\(DoorbellChannel.name), \(doorbell.origin))", logger: logger)
             } catch {
                 // Other processes fall back to polling: latency, not loss.
                 logger.warning("doorbell NOTIFY failed", metadata: ["error": "\(LoggableError(error))"])
