@@ -109,6 +109,11 @@ public final class CommandExecutor: Sendable {
             }
             if let version { snapshots.store(stream, version: version, state: decided.newState) }
             return result
+        } catch let error as PSQLError where error.sqlState == "23505" {
+            // The unique (stream, version) key as a backstop to the version check: settled
+            // under the stream's lock, like a conflict.
+            snapshots.remove(stream)
+            return nil
         } catch {
             // Whether it committed is unknown (a lost connection, say): trust no copy.
             snapshots.remove(stream)
