@@ -37,6 +37,13 @@ public struct RoomSummary: Sendable, Equatable, Decodable {
     enum CodingKeys: String, CodingKey {
         case roomID = "room_id", name, visibility, memberCount = "member_count", isMember = "member"
     }
+
+    /// The room as `/rooms` lists it: "#general (here): 2 members, public, you are a member".
+    public func listing(isHere: Bool) -> String {
+        let members = memberCount == 1 ? "1 member" : "\(memberCount) members"
+        let membership = isMember.map { $0 ? ", you are a member" : ", not joined" } ?? ""
+        return "#\(roomID)\(isHere ? " (here)" : ""): \(members), \(visibility)\(membership)"
+    }
 }
 
 /// Timestamps as the server writes them: RFC 3339 in UTC, with or without milliseconds.

@@ -319,12 +319,7 @@ public struct ChatSession: Sendable {
 
     private func listed(_ rooms: [RoomSummary]) -> [Effect] {
         guard !rooms.isEmpty else { return [.show(.notice("no rooms yet: /join NAME creates one"))] }
-        return rooms.map { summary in
-            let here = summary.roomID == room?.id ? " (here)" : ""
-            let members = summary.memberCount == 1 ? "1 member" : "\(summary.memberCount) members"
-            let membership = summary.isMember.map { $0 ? ", you are a member" : ", not joined" } ?? ""
-            return .show(.notice("#\(summary.roomID)\(here): \(members), \(summary.visibility)\(membership)"))
-        }
+        return rooms.map { .show(.notice($0.listing(isHere: $0.roomID == room?.id))) }
     }
 
     // MARK: Input
